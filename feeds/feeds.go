@@ -1,0 +1,72 @@
+// Package feeds fetches a feed politely and safely, parses it (RSS, Atom,
+// RDF, JSON Feed, through gofeed) and normalizes its items. It knows nothing
+// of the core: bot/ calls it and turns Items into Articles.
+package feeds
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Conditional carries the validators of the last successful fetch.
+type Conditional struct {
+	ETag         string
+	LastModified string
+}
+
+// Response is the outcome of one fetch.
+type Response struct {
+	NotModified  bool // 304: nothing to parse
+	Body         []byte
+	ContentType  string
+	FinalURL     string // after redirects; the base for relative links
+	ETag         string
+	LastModified string
+	MaxAge       time.Duration // Cache-Control max-age, a lower bound on the next check
+	RetryAfter   time.Duration // from a 429/503
+}
+
+// Feed is a parsed and normalized feed.
+type Feed struct {
+	Title string
+	Link  string
+	Lang  string
+	TTL   time.Duration // RSS <ttl>, a lower bound on the next check
+	Items []Item
+}
+
+// Item is one normalized feed item.
+type Item struct {
+	Key          string // dedup key: guid, else canonical link, else hash of title+summary
+	GUID         string
+	URL          string // canonical: resolved, tracking parameters removed
+	Title        string // entities decoded, whitespace collapsed
+	SummaryHTML  string // sanitized HTML
+	BodyHTML     string // sanitized HTML
+	Image        string
+	Author       string
+	Categories   []string
+	Published    time.Time
+	Updated      time.Time
+	Lang         string
+	CommentsFeed string
+	CommentCount int
+	Hash         string // content hash: changes when the item is edited
+}
+
+// ErrNotBuilt is returned by the placeholders below until the fetcher lands.
+var ErrNotBuilt = errors.New("feeds: not built yet")
+
+// Fetcher fetches feeds over HTTP(S) or from local files.
+type Fetcher struct{}
+
+// Fetch gets url, sending the validators in cond.
+func (f *Fetcher) Fetch(ctx context.Context, url string, cond Conditional) (*Response, error) {
+	return nil, ErrNotBuilt
+}
+
+// Parse parses and normalizes a feed document; baseURL resolves relative links.
+func Parse(body []byte, baseURL string, now time.Time) (*Feed, error) {
+	return nil, ErrNotBuilt
+}
