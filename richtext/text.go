@@ -26,7 +26,7 @@ const (
 	Bold      Kind = "b"
 	Italic    Kind = "i"
 	Strike    Kind = "s"
-	Underline Kind = "u" // Discord's __x__ and Matrix's <u>; the web shows <u>
+	Underline Kind = "u"       // Discord's __x__ and Matrix's <u>; the web shows <u>
 	Code      Kind = "code"    // Text holds the code
 	Link      Kind = "a"       // URL is the target; children are the label
 	Image     Kind = "img"     // URL is the source, Text the alt text; shown as a link
