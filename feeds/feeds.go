@@ -4,8 +4,8 @@
 package feeds
 
 import (
-	"context"
-	"errors"
+	"net/http"
+	"sync"
 	"time"
 )
 
@@ -33,7 +33,10 @@ type Feed struct {
 	Link  string
 	Lang  string
 	TTL   time.Duration // RSS <ttl>, a lower bound on the next check
+	// Items are newest first, at most MaxItems of them, one per Key.
 	Items []Item
+	// Dropped counts the items beyond MaxItems that were left out.
+	Dropped int
 }
 
 // Item is one normalized feed item.
@@ -52,21 +55,17 @@ type Item struct {
 	Lang         string
 	CommentsFeed string
 	CommentCount int
+	CommentsURL  string // RSS <comments>: the page where the article's comments are
 	Hash         string // content hash: changes when the item is edited
 }
 
-// ErrNotBuilt is returned by the placeholders below until the fetcher lands.
-var ErrNotBuilt = errors.New("feeds: not built yet")
-
-// Fetcher fetches feeds over HTTP(S) or from local files.
-type Fetcher struct{}
-
-// Fetch gets url, sending the validators in cond.
-func (f *Fetcher) Fetch(ctx context.Context, url string, cond Conditional) (*Response, error) {
-	return nil, ErrNotBuilt
-}
-
-// Parse parses and normalizes a feed document; baseURL resolves relative links.
-func Parse(body []byte, baseURL string, now time.Time) (*Feed, error) {
-	return nil, ErrNotBuilt
+// Fetcher fetches feeds over HTTP(S) or from local files, within the limits
+// and behind the SSRF guard its Options set. Make one with NewFetcher; the
+// zero value works too and uses the defaults. It is safe for concurrent use.
+type Fetcher struct {
+	once     sync.Once
+	opts     Options
+	guard    *guard
+	resolver Resolver
+	client   *http.Client
 }

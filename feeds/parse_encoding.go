@@ -1,0 +1,154 @@
+package feeds
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+)
+
+// ErrEntityDeclarations refuses documents that declare their own XML
+// entities. Go's encoding/xml never expands them (a "billion laughs" document
+// stays small), but a feed that needs them would come out garbled, and no
+// real feed does: saying so beats posting "&lol9;".
+var ErrEntityDeclarations = errors.New("not a usable feed: the document declares its own XML entities (<!ENTITY …>), which Herald does not expand")
+
+var (
+	xmlDecl     = regexp.MustCompile(`^<\?xml[^>]*\?>`)
+	xmlEncoding = regexp.MustCompile(`encoding\s*=\s*["']([^"']*)["']`)
+	utf8BOM     = []byte{0xEF, 0xBB, 0xBF}
+)
+
+// prepare turns body into valid UTF-8 with no encoding declaration left to
+// act on, so every later step (gofeed, the HTML sanitizer, the hash) sees
+// the same text: UTF-16 by BOM and declared legacy encodings are transcoded,
+// and invalid UTF-8 is repaired with U+FFFD instead of failing the feed.
+func prepare(body []byte) ([]byte, error) {
+	switch {
+	case bytes.HasPrefix(body, []byte{0xFE, 0xFF}), bytes.HasPrefix(body, []byte{0xFF, 0xFE}):
+		dec := unicode.BOMOverride(unicode.UTF8.NewDecoder())
+		out, err := io.ReadAll(transform.NewReader(bytes.NewReader(body), dec))
+		if err != nil {
+			return nil, &NotFeedError{Detail: "cannot decode UTF-16: " + err.Error()}
+		}
+		body = replaceDecl(out)
+	case bytes.HasPrefix(body, utf8BOM):
+		body = body[len(utf8BOM):]
+	}
+	body = bytes.TrimLeft(body, " \t\r\n")
+	if len(body) == 0 {
+		return nil, &NotFeedError{Detail: "the document is empty"}
+	}
+	if body[0] == '<' {
+		if label := declaredEncoding(body); label != "" && !isUTF8Label(label) {
+			if enc, _ := charset.Lookup(label); enc != nil {
+				out, err := enc.NewDecoder().Bytes(body)
+				if err == nil {
+					body = out
+				}
+			}
+			// Transcoded, or an unknown label: either way the text is UTF-8
+			// from here on and the parser must not transcode it again.
+			body = replaceDecl(body)
+		}
+	}
+	if !utf8.Valid(body) {
+		body = bytes.ToValidUTF8(body, []byte("\uFFFD"))
+	}
+	if body[0] == '<' && declaresEntities(body) {
+		return nil, ErrEntityDeclarations
+	}
+	return body, nil
+}
+
+func declaredEncoding(body []byte) string {
+	decl := xmlDecl.Find(body[:min(len(body), 512)])
+	if decl == nil {
+		return ""
+	}
+	m := xmlEncoding.FindSubmatch(decl)
+	if m == nil {
+		return ""
+	}
+	return strings.TrimSpace(string(m[1]))
+}
+
+func isUTF8Label(l string) bool {
+	l = strings.ToLower(l)
+	return l == "utf-8" || l == "utf8"
+}
+
+// replaceDecl swaps the XML declaration for a UTF-8 one.
+func replaceDecl(body []byte) []byte {
+	body = bytes.TrimLeft(body, " \t\r\n")
+	if loc := xmlDecl.FindIndex(body[:min(len(body), 512)]); loc != nil {
+		return append([]byte(`<?xml version="1.0" encoding="utf-8"?>`), body[loc[1]:]...)
+	}
+	return body
+}
+
+// declaresEntities looks for <!ENTITY in the prolog: the bytes before the
+// root element, which is the only place a DTD's internal subset can be.
+func declaresEntities(body []byte) bool {
+	prolog := body
+	for i := 0; i+1 < len(body); i++ {
+		if body[i] == '<' && body[i+1] != '!' && body[i+1] != '?' {
+			prolog = body[:i]
+			break
+		}
+	}
+	return bytes.Contains(prolog, []byte("<!ENTITY"))
+}
+
+const xmlNamespace = "http://www.w3.org/XML/1998/namespace"
+
+// atomEntryLangs gives each Atom entry's xml:lang (inherited from the feed
+// element when the entry has none), in document order. gofeed keeps only the
+// feed's language; a multilingual feed marks its entries. The scan runs only
+// when the document has more than one xml:lang.
+func atomEntryLangs(body []byte) []string {
+	if bytes.Count(body, []byte("xml:lang")) < 2 {
+		return nil
+	}
+	d := xml.NewDecoder(bytes.NewReader(body))
+	d.Strict = false
+	var (
+		langs    []string
+		depth    int
+		feedLang string
+	)
+	for {
+		tok, err := d.RawToken()
+		if err != nil {
+			return langs
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			depth++
+			lang := ""
+			for _, a := range t.Attr {
+				if a.Name.Local == "lang" && (a.Name.Space == "xml" || a.Name.Space == xmlNamespace) {
+					lang = a.Value
+				}
+			}
+			switch {
+			case depth == 1:
+				feedLang = lang
+			case depth == 2 && t.Name.Local == "entry":
+				if lang == "" {
+					lang = feedLang
+				}
+				langs = append(langs, lang)
+			}
+		case xml.EndElement:
+			depth--
+		}
+	}
+}
