@@ -80,7 +80,7 @@ type Fetch struct {
 // Discord configures the Discord adapter. It starts only when Token is set
 // (and Enabled is not false).
 type Discord struct {
-	Token         string   `yaml:"token" herald:"secret"`
+	Token         string   `yaml:"token" herald:"secret=DISCORD_TOKEN"`
 	ApplicationID string   `yaml:"application_id"` // for slash commands; learnt from the gateway when empty
 	GuildID       string   `yaml:"guild_id"`       // register commands in this guild; empty = global
 	ShardID       int      `yaml:"shard_id"`
@@ -100,8 +100,8 @@ func (d Discord) Configured() bool {
 type Matrix struct {
 	Homeserver      string   `yaml:"homeserver"` // https://matrix.example.org
 	UserID          string   `yaml:"user_id"`    // @herald:example.org
-	AccessToken     string   `yaml:"access_token" herald:"secret"`
-	Password        string   `yaml:"password" herald:"secret"`
+	AccessToken     string   `yaml:"access_token" herald:"secret=MATRIX_TOKEN"`
+	Password        string   `yaml:"password" herald:"secret=MATRIX_PASSWORD"`
 	DeviceName      string   `yaml:"device_name"`
 	Rooms           []string `yaml:"rooms"`          // joined at start: room ids or aliases
 	CommandPrefix   string   `yaml:"command_prefix"` // "!herald"
@@ -125,7 +125,7 @@ type Web struct {
 // Database chooses the store.
 type Database struct {
 	Driver string `yaml:"driver"` // "sqlite" (default) or "postgres"
-	DSN    string `yaml:"dsn" herald:"secret"`
+	DSN    string `yaml:"dsn" herald:"secret=DATABASE_URL"`
 	Path   string `yaml:"path"` // SQLite file; empty = <data dir>/herald.db
 }
 

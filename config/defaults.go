@@ -1,6 +1,9 @@
 package config
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Default returns the config Herald runs on when there is no file: no
 // feeds, no chat adapters, SQLite under the data dir, the web server on
@@ -49,10 +52,19 @@ func Default() *Config {
 }
 
 // applyDefaults fills what each feed, route and rule left empty from the
-// defaults section, so consumers read concrete values.
+// defaults section, so consumers read concrete values, and tidies values
+// people write in more than one way.
 func (c *Config) applyDefaults() {
+	c.Database.Driver = strings.ToLower(strings.TrimSpace(c.Database.Driver))
+	c.Log.Level = strings.ToLower(strings.TrimSpace(c.Log.Level))
+	c.Defaults.Schedule = strings.TrimSpace(c.Defaults.Schedule)
+	// discordgo wants "Bot <token>", and people paste either form.
+	c.Discord.Token = strings.TrimPrefix(strings.TrimSpace(c.Discord.Token), "Bot ")
+	c.Matrix.AccessToken = strings.TrimSpace(c.Matrix.AccessToken)
 	for i := range c.Feeds {
 		f := &c.Feeds[i]
+		f.URL = strings.TrimSpace(f.URL)
+		f.Schedule = strings.TrimSpace(f.Schedule)
 		if f.Schedule == "" {
 			f.Schedule = c.Defaults.Schedule
 		}
