@@ -229,8 +229,9 @@ func (p *Poller) Run(ctx context.Context) error {
 		wg       sync.WaitGroup
 		queue    []leased
 		inflight = map[string]int{}
+		active   = map[int64]bool{} // queued or polling: a re-lease of ours must not poll it twice
 		running  int
-		done     = make(chan string)
+		done     = make(chan leased)
 		tick     = time.NewTimer(0)
 	)
 	defer tick.Stop()
@@ -245,6 +246,7 @@ func (p *Poller) Run(ctx context.Context) error {
 				// Too close to losing the lease: another instance may
 				// take it; let it lapse rather than poll twice.
 				queue = append(queue[:i], queue[i+1:]...)
+				delete(active, l.feed.ID)
 				continue
 			}
 			if inflight[l.host] >= p.opt.PerHost {
@@ -261,7 +263,7 @@ func (p *Poller) Run(ctx context.Context) error {
 					p.log.Debug("poll", slog.Int64("feed_id", l.feed.ID), slog.String("error", err.Error()))
 				}
 				select {
-				case done <- l.host:
+				case done <- l:
 				case <-ctx.Done():
 				}
 			}()
@@ -269,19 +271,32 @@ func (p *Poller) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case h := <-done:
-			inflight[h]--
+		case l := <-done:
+			inflight[l.host]--
 			running--
+			delete(active, l.feed.ID)
 		case <-tick.C:
 			// Lease no more than can start soon, so feeds do not sit in our
 			// queue while another instance could poll them.
 			if room := 2*p.opt.Workers - running - len(queue); room > 0 {
 				at := p.now()
-				fs, err := p.store.LeaseDueFeeds(ctx, p.opt.Owner, at, p.opt.Lease, room)
+				// The store hands our own leases back (renewed) while their
+				// feeds are still due, i.e. until each poll is recorded; ask
+				// for that many more so other feeds are not starved.
+				fs, err := p.store.LeaseDueFeeds(ctx, p.opt.Owner, at, p.opt.Lease, room+len(active))
 				if err != nil && ctx.Err() == nil {
 					p.log.Error("lease due feeds", slog.String("error", err.Error()))
 				}
 				for _, f := range fs {
+					if active[f.ID] {
+						for i := range queue {
+							if queue[i].feed.ID == f.ID {
+								queue[i].at = at
+							}
+						}
+						continue
+					}
+					active[f.ID] = true
 					queue = append(queue, leased{feed: f, host: feedHost(f.URL), at: at})
 				}
 			}
