@@ -158,8 +158,14 @@ func normInlines(nodes []Node) []Node {
 				continue
 			}
 		case Bold, Italic, Underline, Strike, Spoiler, Link:
-			n.Children = normInlines(n.Children)
+			n.Children = normInlines(unnest(n.Kind, n.Children))
 			if len(n.Children) == 0 {
+				continue
+			}
+			// **a****b** would not read back as bold: merge neighbours.
+			if len(out) > 0 && out[len(out)-1].Kind == n.Kind && out[len(out)-1].URL == n.URL {
+				prev := &out[len(out)-1]
+				prev.Children = normInlines(append(append([]Node(nil), prev.Children...), n.Children...))
 				continue
 			}
 		case Code:
@@ -196,3 +202,20 @@ func splitParagraphs(s string) []string {
 }
 
 func splitLines(s string) []string { return strings.Split(s, "\n") }
+
+// unnest lifts formatting nested in the same formatting (bold in bold):
+// it means nothing more and some syntaxes cannot write it.
+func unnest(k Kind, nodes []Node) []Node {
+	if k == Link {
+		return nodes
+	}
+	var out []Node
+	for _, c := range nodes {
+		if c.Kind == k {
+			out = append(out, unnest(k, c.Children)...)
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}

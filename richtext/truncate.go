@@ -211,3 +211,28 @@ func trimNodesStart(nodes []Node) []Node {
 	}
 	return out
 }
+
+// Fit renders a text and, when the result measures more than limit by m,
+// renders the longest truncation of it (see Truncate) that fits. Markup
+// and escapes make the rendering longer than the plain text, so the plain
+// budget is found by binary search rather than guessed.
+func Fit(t Text, limit int, m Measure, render func(Text) string) string {
+	out := render(t)
+	if m(out) <= limit {
+		return out
+	}
+	best := ""
+	lo, hi := 0, m(t.PlainText())
+	for lo <= hi {
+		mid := lo + (hi-lo)/2
+		if cand := render(Truncate(t, mid, m)); m(cand) <= limit {
+			best, lo = cand, mid+1
+		} else {
+			hi = mid - 1
+		}
+	}
+	if best == "" && limit >= m(Ellipsis) {
+		best = Ellipsis
+	}
+	return best
+}

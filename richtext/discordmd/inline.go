@@ -1,0 +1,255 @@
+package discordmd
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/heraldchat/herald/richtext"
+)
+
+// snowflake is a Discord id: only such mentions are written as <@id>.
+var snowflake = regexp.MustCompile(`^[0-9]{1,20}$`)
+
+func renderInline(nodes []richtext.Node) string {
+	var b strings.Builder
+	for _, n := range nodes {
+		var one strings.Builder
+		writeInline(&one, n)
+		out := one.String()
+		// "**a**" then "*b*" would read as "**a***b*", which Discord
+		// parses differently: a zero-width space keeps the markers apart.
+		if prev := b.String(); prev != "" && out != "" && strings.ContainsRune("*_~|", rune(out[0])) && prev[len(prev)-1] == out[0] {
+			b.WriteString(zwsp)
+		}
+		b.WriteString(out)
+	}
+	return b.String()
+}
+
+const zwsp = "\u200b"
+
+func writeInline(b *strings.Builder, n richtext.Node) {
+	switch n.Kind {
+	case richtext.Plain:
+		writeText(b, n.Text)
+	case richtext.LineBreak:
+		b.WriteString("\n")
+	case richtext.Bold:
+		wrap(b, "**", n.Children)
+	case richtext.Italic:
+		wrap(b, "*", n.Children)
+	case richtext.Underline:
+		wrap(b, "__", n.Children)
+	case richtext.Strike:
+		wrap(b, "~~", n.Children)
+	case richtext.Spoiler:
+		wrap(b, "||", n.Children)
+	case richtext.Code:
+		if n.Text != "" {
+			b.WriteString(inlineCode(n.Text))
+		}
+	case richtext.Link:
+		writeLink(b, n.URL, n.Children)
+	case richtext.Image:
+		label := n.Text
+		if label == "" {
+			label = "image"
+		}
+		writeLink(b, n.URL, []richtext.Node{richtext.Str(label)})
+	case richtext.Mention:
+		if snowflake.MatchString(n.ID) {
+			b.WriteString("<@" + n.ID + ">")
+			return
+		}
+		writeText(b, "@"+n.Text)
+	case richtext.CodeBlock:
+		if atLineStart(b) {
+			b.WriteString(codeBlock(n.Lang, n.Text))
+		} else {
+			b.WriteString(inlineCode(n.Text))
+		}
+	default: // a block where inline content belongs: keep its text
+		if richtext.IsBlock(n.Kind) {
+			writeText(b, richtext.InlineText([]richtext.Node{n}))
+			return
+		}
+		b.WriteString(renderInline(n.Children))
+	}
+}
+
+// wrap writes children between markers, keeping white space at the edges
+// outside them: Discord does not read "* x *" as emphasis.
+func wrap(b *strings.Builder, marker string, children []richtext.Node) {
+	inner := renderInline(children)
+	trimmed := strings.TrimLeftFunc(inner, unicode.IsSpace)
+	lead := inner[:len(inner)-len(trimmed)]
+	core := strings.TrimRightFunc(trimmed, unicode.IsSpace)
+	trail := trimmed[len(core):]
+	b.WriteString(lead)
+	if core != "" {
+		// Discord reads ~~ and || lazily without regard to escapes, so a
+		// marker character at the edge of the content (escaped or not)
+		// would close the span early: keep it apart.
+		if marker == "~~" || marker == "||" {
+			if strings.HasSuffix(core, marker[:1]) {
+				core += zwsp
+			}
+			if strings.HasPrefix(core, marker[:1]) {
+				core = zwsp + core
+			}
+		}
+		b.WriteString(marker + core + marker)
+	}
+	b.WriteString(trail)
+}
+
+// writeLink writes a masked link only when the label cannot pass for a
+// different address; otherwise the address itself, which hides nothing.
+// Unsafe targets (javascript:, relative) keep only their label as text.
+func writeLink(b *strings.Builder, target string, label []richtext.Node) {
+	if !richtext.SafeURL(target) {
+		b.WriteString(renderInline(label))
+		return
+	}
+	u := cleanURL(target)
+	text := strings.TrimSpace(richtext.InlineText(label))
+	if text == "" || sameAddress(text, target) || urlLike(text) || hasLinkish(label) {
+		b.WriteString("<" + u + ">")
+		return
+	}
+	inner := renderInline(label)
+	inner = strings.ReplaceAll(inner, "\n", " ")
+	b.WriteString("[" + inner + "](<" + u + ">)")
+}
+
+// hasLinkish says whether a label holds links, mentions or images, which
+// cannot nest inside a masked link.
+func hasLinkish(nodes []richtext.Node) bool {
+	for _, n := range nodes {
+		switch n.Kind {
+		case richtext.Link, richtext.Image, richtext.Mention, richtext.CodeBlock:
+			return true
+		}
+		if hasLinkish(n.Children) {
+			return true
+		}
+	}
+	return false
+}
+
+var domainLike = regexp.MustCompile(`(?i)(^|[\s(<\[])([a-z0-9-]+\.)+[a-z]{2,}([/:?#]|\s|$)|[a-z][a-z0-9+.-]*:/|www\.|\b[a-z0-9-]+\.(com|net|org|io|co|app|dev|gov|edu|me|info|xyz|link)\b`)
+
+// urlLike says whether a label looks like an address (a scheme, www., or a
+// domain name), so a masked link with it could mislead.
+func urlLike(s string) bool { return domainLike.MatchString(s) }
+
+func sameAddress(label, target string) bool {
+	strip := func(s string) string {
+		s = strings.TrimSpace(strings.ToLower(s))
+		for _, p := range []string{"https://", "http://", "mailto:"} {
+			s = strings.TrimPrefix(s, p)
+		}
+		return strings.TrimSuffix(s, "/")
+	}
+	return strip(label) == strip(target)
+}
+
+// cleanURL percent-encodes what would end <…> or a masked link early.
+func cleanURL(s string) string {
+	s = strings.TrimSpace(s)
+	if u, err := url.Parse(s); err == nil {
+		s = u.String()
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '<', r == '>', r == '(', r == ')', r == '[', r == ']', r == '"', r == '`', r == '\\', r == '|',
+			unicode.IsSpace(r), unicode.IsControl(r):
+			b.WriteString(url.QueryEscape(string(r)))
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// bareURL finds addresses in plain text. It stops at characters that are
+// markup, so the address can be written as <address>: Discord shows it as
+// itself (it hides nothing), and the brackets keep Discord's greedier
+// autolink rule from swallowing the text after it.
+var bareURL = regexp.MustCompile("https?://[^\\s<>\\[\\]()|*~`\\\\\"']+")
+
+// writeText escapes plain text: every character Discord treats as markup
+// gets a backslash (Discord shows escaped punctuation as itself), line
+// starts lose their block meaning, and addresses are delimited whole.
+func writeText(b *strings.Builder, s string) {
+	for s != "" {
+		loc := bareURL.FindStringIndex(s)
+		if loc == nil {
+			escapeText(b, s)
+			return
+		}
+		u := strings.TrimRight(s[loc[0]:loc[1]], ".,:;!?")
+		if !richtext.SafeURL(u) {
+			escapeText(b, s[:loc[1]])
+			s = s[loc[1]:]
+			continue
+		}
+		escapeText(b, s[:loc[0]])
+		b.WriteString("<" + u + ">")
+		s = s[loc[0]+len(u):]
+	}
+}
+
+func escapeText(b *strings.Builder, s string) {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if atLineStart(b) {
+			// A line that starts like a heading, quote or list item must
+			// stay text; leading spaces do not stop Discord seeing them.
+			j := i
+			for j < len(s) && s[j] == ' ' {
+				j++
+			}
+			b.WriteString(s[i:j])
+			i = j
+			if i >= len(s) {
+				return
+			}
+			c = s[i]
+			switch {
+			case c == '#' || c == '>' || c == '-' || c == '+':
+				b.WriteString("\\")
+				b.WriteByte(c)
+				i++
+				continue
+			case c >= '0' && c <= '9':
+				k := i
+				for k < len(s) && s[k] >= '0' && s[k] <= '9' {
+					k++
+				}
+				b.WriteString(s[i:k])
+				if k < len(s) && s[k] == '.' {
+					b.WriteString("\\.")
+					k++
+				}
+				i = k
+				continue
+			}
+		}
+		switch c {
+		case '\\', '*', '_', '~', '`', '|', '[', ']', '<', '>':
+			b.WriteByte('\\')
+		}
+		b.WriteByte(c)
+		i++
+	}
+}
+
+// atLineStart says whether the next character begins a line of output.
+func atLineStart(b *strings.Builder) bool {
+	s := b.String()
+	return s == "" || strings.HasSuffix(s, "\n")
+}
