@@ -2,7 +2,10 @@ package bot
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base32"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -95,7 +98,8 @@ const (
 )
 
 // OutboxRow is one thing to send. Key is unique and stable: adapters use it
-// as the platform's idempotency key (Discord nonce, Matrix txnId).
+// as the platform's idempotency key (Discord nonce, Matrix txnId). Build it
+// with OutboxKey from what identifies the delivery.
 type OutboxRow struct {
 	ID        int64
 	Kind      OutboxKind
@@ -110,6 +114,16 @@ type OutboxRow struct {
 	Created   time.Time
 }
 
+// OutboxKey derives an outbox key from the parts that identify one delivery
+// (kind, ids, place, revision…). The same parts always give the same key, so
+// queuing the same delivery twice is a no-op. The key is 25 characters of
+// [a-z2-7], short enough for a Discord nonce (at most 25) and valid as a
+// Matrix transaction id.
+func OutboxKey(parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return "k" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(h[:15]))
+}
+
 // FeedStore keeps feeds, routes and their polling state.
 type FeedStore interface {
 	// SyncConfigFeeds makes the config's feeds (origin config) match specs,
@@ -119,6 +133,9 @@ type FeedStore interface {
 	SyncConfigFeeds(ctx context.Context, specs []FeedSpec) error
 	// AddFeed adds a feed; ErrExists when its URL is already there.
 	AddFeed(ctx context.Context, spec FeedSpec, origin FeedOrigin) (Feed, error)
+	// RemoveFeed stops a feed: not listed, not polled, routes gone, pending
+	// posts of its articles dropped. Its articles stay; adding the URL again
+	// brings the feed back with its dedup history.
 	RemoveFeed(ctx context.Context, id int64) error
 	SetFeedPaused(ctx context.Context, id int64, paused bool, reason string) error
 	Feed(ctx context.Context, id int64) (Feed, error)
@@ -126,9 +143,12 @@ type FeedStore interface {
 	ListFeeds(ctx context.Context) ([]Feed, error)
 	Routes(ctx context.Context, feedID int64) ([]Route, error)
 	// LeaseDueFeeds claims up to limit feeds that are not paused, are due
-	// (next_check <= now) and not leased by another owner, until now+lease.
+	// (next_check <= now) and whose lease has expired (this owner's own
+	// unexpired leases included), until now+lease, earliest due first.
 	LeaseDueFeeds(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]Feed, error)
-	// RecordPoll writes a poll's outcome and releases the lease.
+	// RecordPoll writes a poll's outcome and releases the lease. ETag,
+	// LastModified and the last success are written only when OK; Primed
+	// only ever turns on.
 	RecordPoll(ctx context.Context, feedID int64, r PollRecord) error
 }
 
@@ -140,25 +160,32 @@ type ArticleStore interface {
 	Ingest(ctx context.Context, feedID int64, items []Incoming) ([]IngestResult, error)
 	Article(ctx context.Context, id int64) (Article, error)
 	// Tombstone removes an article for good: it is never ingested again.
+	// Its outbox rows, post records and comments go with it, so read Posts
+	// first to delete the platform messages.
 	Tombstone(ctx context.Context, articleID int64) error
 	Posts(ctx context.Context, articleID int64) ([]PostRef, error)
 }
 
 // OutboxStore is the delivery queue.
 type OutboxStore interface {
+	// Enqueue adds pending rows in one transaction; every row needs a Key,
+	// and a row whose Key is already queued (in any state) is skipped.
 	Enqueue(ctx context.Context, rows ...OutboxRow) error
-	// ClaimOutbox leases up to limit pending rows for the platforms, due by
-	// now, not leased by anyone else, oldest first.
+	// ClaimOutbox leases up to limit pending rows for the platforms (all
+	// when none are given), due by now, whose lease expired, oldest first.
 	ClaimOutbox(ctx context.Context, owner string, platforms []Platform, now time.Time, lease time.Duration, limit int) ([]OutboxRow, error)
 	// CompletePost records where an article went and marks the row done, in
 	// one transaction.
 	CompletePost(ctx context.Context, rowID int64, ref PostRef) error
 	// CompleteOutbox marks a row done when there is nothing to record.
 	CompleteOutbox(ctx context.Context, rowID int64) error
-	// RetryOutbox records a failure and makes the row due again at at.
+	// RetryOutbox records a failure (attempts+1) and makes the row due again
+	// at at. A row that is no longer pending is left alone.
 	RetryOutbox(ctx context.Context, rowID int64, errMsg string, at time.Time) error
-	// ParkOutbox stops retrying a row and keeps its error for admins.
+	// ParkOutbox stops retrying a row (attempts+1) and keeps its error for
+	// admins.
 	ParkOutbox(ctx context.Context, rowID int64, errMsg string) error
+	// OutboxRows lists rows in a state, oldest first; limit <= 0 means all.
 	OutboxRows(ctx context.Context, state OutboxState, limit int) ([]OutboxRow, error)
 }
 
