@@ -11,22 +11,33 @@ import "sort"
 // If limit is too small for even one grapheme cluster, that part is the
 // rendering shortened with TruncateString, so no part ever exceeds limit.
 func Split(t Text, limit int, m Measure, render func(Text) string) []string {
-	rest := Normalize(t)
 	var parts []string
+	for _, p := range SplitText(t, limit, m, render) {
+		out := render(p)
+		if m(out) > limit {
+			out = TruncateString(out, limit, m)
+		}
+		parts = append(parts, out)
+	}
+	return parts
+}
+
+// SplitText is Split returning the parts as texts, for callers that render
+// each part into more than one string (Matrix's body and formatted_body).
+// A part is over the limit only when limit cannot hold one grapheme cluster.
+func SplitText(t Text, limit int, m Measure, render func(Text) string) []Text {
+	rest := Normalize(t)
+	var parts []Text
 	for len(rest.Blocks) > 0 {
-		out := render(rest)
-		if m(out) <= limit {
-			parts = append(parts, out)
+		if m(render(rest)) <= limit {
+			parts = append(parts, rest)
 			break
 		}
 		k := bestCut(rest, limit, m, render)
 		head, tail := splitAt(rest, k)
 		head = Normalize(trimEnd(head))
-		if part := render(head); part != "" {
-			if m(part) > limit {
-				part = TruncateString(part, limit, m)
-			}
-			parts = append(parts, part)
+		if len(head.Blocks) > 0 {
+			parts = append(parts, head)
 		}
 		rest = Normalize(trimStart(tail))
 	}
