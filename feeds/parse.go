@@ -41,6 +41,7 @@ func Parse(body []byte, baseURL string, now time.Time) (feed *Feed, err error) {
 	if err != nil {
 		return nil, err
 	}
+	body, cut := limitItems(body)
 	p := gofeed.NewParser()
 	// We find the first <img> ourselves, in the HTML we sanitize anyway.
 	p.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
@@ -55,7 +56,9 @@ func Parse(body []byte, baseURL string, now time.Time) (feed *Feed, err error) {
 		}
 		return nil, fmt.Errorf("parse feed: %w", err)
 	}
-	return normalizeFeed(gf, body, baseURL, now), nil
+	out := normalizeFeed(gf, body, baseURL, now)
+	out.Dropped += cut
+	return out, nil
 }
 
 // extra is what the universal gofeed.Item lacks and the original holds.
