@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/heraldchat/herald/adapters/web"
+	"github.com/heraldchat/herald/bot"
+	"github.com/heraldchat/herald/config"
+	"github.com/heraldchat/herald/feeds"
+	"github.com/heraldchat/herald/internal/datadir"
+	"github.com/heraldchat/herald/store"
+)
+
+// exampleFeed is the bundled example feed. Without a config file Herald
+// writes it into the data dir and polls it, so a first run works offline.
+//
+//go:embed examples/feed.xml
+var exampleFeed []byte
+
+// shutdownGrace bounds how long the parts get to stop after a signal; the
+// whole process must be gone well within 5 s.
+const shutdownGrace = 3 * time.Second
+
+// runApp assembles Herald from cfg and runs it until ctx ends.
+func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Logger, stdout io.Writer) error {
+	if cfg.Database.Driver == config.SQLite {
+		// One process per SQLite database: a second one would fight over
+		// leases it cannot coordinate.
+		lock, err := datadir.Acquire(dataDir)
+		if err != nil {
+			return err
+		}
+		defer lock.Release()
+	}
+	db, err := openStore(ctx, cfg, dataDir)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	specs, err := feedSpecs(cfg, dataDir)
+	if err != nil {
+		return err
+	}
+	if err := db.SyncConfigFeeds(ctx, specs); err != nil {
+		return fmt.Errorf("apply the config's feeds: %w", err)
+	}
+
+	owner := instanceID()
+	loc, err := time.LoadLocation(cfg.Defaults.Timezone)
+	if err != nil {
+		return fmt.Errorf("defaults.timezone: %w", err)
+	}
+	fetcher, err := feeds.NewFetcher(feeds.Options{
+		Version:       version,
+		UserAgent:     cfg.Fetch.UserAgent,
+		MaxBody:       int64(cfg.Fetch.MaxBody),
+		Timeout:       cfg.Fetch.Timeout.Std(),
+		HeaderTimeout: cfg.Fetch.HeaderTimeout.Std(),
+		MaxRedirects:  cfg.Fetch.MaxRedirects,
+		Allow:         cfg.Fetch.Allow,
+	})
+	if err != nil {
+		return fmt.Errorf("fetch.allow: %w", err)
+	}
+	firstPost := cfg.Defaults.FirstPost
+	poller, err := bot.NewPoller(db, fetcher, time.Now, log.With(slog.String("part", "poller")), bot.PollerOptions{
+		Owner:           owner,
+		DefaultSchedule: cfg.Defaults.Schedule,
+		Location:        loc,
+		PerHost:         cfg.Fetch.PerHost,
+		Jitter:          cfg.Fetch.Jitter.Std(),
+		MinInterval:     cfg.Defaults.MinInterval.Std(),
+		MaxAge:          cfg.Defaults.MaxAge.Std(),
+		FirstPost:       &firstPost,
+		MaxFailures:     cfg.Fetch.MaxFailures,
+	})
+	if err != nil {
+		return err
+	}
+
+	health := web.NewHealth()
+	health.Add("store", func(ctx context.Context) (string, error) {
+		if err := db.Ping(ctx); err != nil {
+			return "unreachable", err
+		}
+		return "ok", nil
+	})
+	connectors := map[bot.Platform]bot.Connector{}
+	for _, a := range chatAdapters(cfg) {
+		health.Add(a.name, a.probe)
+		if a.conn != nil {
+			connectors[a.conn.Name()] = a.conn
+		} else {
+			log.Info(a.name+" is off", slog.String("reason", a.offReason))
+		}
+	}
+	deliverer := bot.NewDeliverer(db, connectors, bot.DeliverOptions{
+		Owner:  owner,
+		Logger: log.With(slog.String("part", "deliverer")),
+	})
+	relay := bot.NewRelay(db, bot.RelayOptions{Logger: log.With(slog.String("part", "relay")), Notify: deliverer.Kick})
+	server := web.NewServer(health, log.With(slog.String("part", "web")))
+
+	// Every part runs until ctx ends; the first to fail stops the rest.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var wg sync.WaitGroup
+	start := func(name string, run func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := run(ctx); err != nil && ctx.Err() == nil {
+				cancel(fmt.Errorf("%s: %w", name, err))
+			}
+		}()
+	}
+	start("web", func(ctx context.Context) error {
+		return server.Serve(ctx, cfg.Web.Listen, func(addr net.Addr) {
+			log.Info("serving http", slog.String("addr", "http://"+addr.String()))
+		})
+	})
+	start("poller", poller.Run)
+	start("deliverer", deliverer.Run)
+	for _, c := range connectors {
+		start(string(c.Name()), func(ctx context.Context) error { return c.Run(ctx, relay) })
+	}
+	log.Info("herald running", slog.String("version", version), slog.String("instance", owner),
+		slog.Int("feeds", len(specs)), slog.String("database", cfg.Database.Driver))
+
+	<-ctx.Done()
+	stopped := make(chan struct{})
+	go func() { wg.Wait(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(shutdownGrace):
+		log.Warn("some parts did not stop in time; their leases expire and the work is redone", slog.Duration("waited", shutdownGrace))
+	}
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	log.Info("herald stopped")
+	return nil
+}
+
+// openStore opens (and migrates) the configured database.
+func openStore(ctx context.Context, cfg *config.Config, dataDir string) (*store.DB, error) {
+	dsn := cfg.Database.DSN
+	if cfg.Database.Driver == config.SQLite {
+		dsn = cfg.Database.SQLitePath(dataDir)
+		if err := os.MkdirAll(filepath.Dir(dsn), 0o750); err != nil {
+			return nil, fmt.Errorf("create the database directory: %w", err)
+		}
+	}
+	db, err := store.Open(ctx, cfg.Database.Driver, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open the %s database: %w", cfg.Database.Driver, err)
+	}
+	return db, nil
+}
+
+// feedSpecs turns the config's feeds into the store's specs. Without a
+// config file it is the bundled example feed, written into the data dir.
+func feedSpecs(cfg *config.Config, dataDir string) ([]bot.FeedSpec, error) {
+	if cfg.File == "" {
+		path, err := filepath.Abs(filepath.Join(dataDir, "example-feed.xml"))
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(path, exampleFeed, 0o640); err != nil {
+			return nil, fmt.Errorf("write the example feed: %w", err)
+		}
+		return []bot.FeedSpec{{URL: path, Name: "Herald example feed", Schedule: cfg.Defaults.Schedule}}, nil
+	}
+	specs := make([]bot.FeedSpec, 0, len(cfg.Feeds))
+	for i, f := range cfg.Feeds {
+		opts, err := json.Marshal(f.FeedOptions)
+		if err != nil {
+			return nil, fmt.Errorf("feeds[%d]: %w", i, err)
+		}
+		spec := bot.FeedSpec{URL: f.URL, Name: f.Name, Schedule: f.Schedule, Options: opts}
+		for j, r := range f.Routes {
+			platform, channel, err := r.Place()
+			if err != nil {
+				return nil, fmt.Errorf("feeds[%d].routes[%d].to: %w", i, j, err)
+			}
+			ropts, err := json.Marshal(r.RouteOptions)
+			if err != nil {
+				return nil, fmt.Errorf("feeds[%d].routes[%d]: %w", i, j, err)
+			}
+			spec.Routes = append(spec.Routes, bot.RouteSpec{
+				Place:   bot.Place{Platform: bot.Platform(platform), Channel: bot.RemoteID(channel)},
+				Options: ropts,
+			})
+		}
+		specs = append(specs, spec)
+	}
+	return specs, nil
+}
+
+// instanceID names this process in leases: host, pid and start time.
+func instanceID() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d-%d", host, os.Getpid(), time.Now().UnixMilli()%100000)
+}
