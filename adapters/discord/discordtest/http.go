@@ -15,7 +15,6 @@ const (
 	authWebhook                 // the webhook or interaction token is in the path
 )
 
-
 // route describes one REST route.
 type route struct {
 	pattern string // net/http pattern without the /api/v9 prefix

@@ -39,7 +39,7 @@ func (s *Server) newThread(id string, parent *discordgo.Channel, b *threadBody) 
 	th := &discordgo.Channel{
 		ID: id, GuildID: s.guild.ID, ParentID: parent.ID, Name: b.Name, OwnerID: s.bot.ID,
 		Type: discordgo.ChannelTypeGuildPublicThread, AppliedTags: b.AppliedTags,
-		ThreadMetadata: &discordgo.ThreadMetadata{AutoArchiveDuration: archive, ArchiveTimestamp: time.Now().UTC()},
+		ThreadMetadata:       &discordgo.ThreadMetadata{AutoArchiveDuration: archive, ArchiveTimestamp: time.Now().UTC()},
 		PermissionOverwrites: []*discordgo.PermissionOverwrite{},
 	}
 	s.channels[th.ID] = th
