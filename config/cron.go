@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -9,14 +10,17 @@ import (
 )
 
 // cronField describes one of the five standard fields for messages.
-type cronField struct{ name, allowed string }
+type cronField struct {
+	name, allowed string
+	max           int
+}
 
 var cronFields = [5]cronField{
-	{"minute", "0-59"},
-	{"hour", "0-23"},
-	{"day of month", "1-31"},
-	{"month", "1-12 or jan-dec"},
-	{"day of week", "0-6 or sun-sat"},
+	{"minute", "0-59", 59},
+	{"hour", "0-23", 23},
+	{"day of month", "1-31", 31},
+	{"month", "1-12 or jan-dec", 12},
+	{"day of week", "0-6 or sun-sat", 6},
 }
 
 // CheckSchedule reports whether spec is a schedule Herald can run: five
@@ -117,6 +121,9 @@ func checkFields(s string) error {
 		if _, err := cron.ParseStandard(strings.Join(probe, " ")); err != nil {
 			return explainField(cronFields[i], f, err)
 		}
+		if err := checkSteps(cronFields[i], f); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -137,4 +144,19 @@ func explainField(cf cronField, value string, err error) error {
 		return fmt.Errorf("%s %q is not a number (%s), a range (1-5), a list (1,3) or a step (*/5)", cf.name, value, cf.allowed)
 	}
 	return fmt.Errorf("%s %q: %s", cf.name, value, msg)
+}
+
+// checkSteps rejects a step larger than the field's range: robfig/cron
+// accepts "*/61" as "minute 0 only", which is never what was meant.
+func checkSteps(cf cronField, value string) error {
+	for _, part := range strings.Split(value, ",") {
+		_, step, ok := strings.Cut(part, "/")
+		if !ok {
+			continue
+		}
+		if n, err := strconv.Atoi(step); err == nil && n > cf.max {
+			return fmt.Errorf("%s must be %s", cf.name, cf.allowed)
+		}
+	}
+	return nil
 }

@@ -51,6 +51,11 @@ func parseWith(name string, data []byte, lookup func(string) (string, bool)) (*C
 		d.decode(root, "", reflect.ValueOf(c).Elem(), field{})
 	}
 	c.lines = d.lines
+	if d.steps >= maxSteps {
+		// What was read is a fragment of an absurd document; checking it
+		// would only bury the one problem that matters.
+		return c, d.problems
+	}
 	c.applyDefaults()
 	errs, warns := c.check()
 	problems := d.problems
@@ -89,7 +94,7 @@ func parseYAML(data []byte) (root *yaml.Node, err error) {
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
-		return nil, fmt.Errorf("line %d: a second YAML document starts here; a config file holds one", max(extra.Line-1, 1))
+		return nil, fmt.Errorf("line %d: a second YAML document starts here; a config file holds one", extra.Line)
 	} else if !errors.Is(err, io.EOF) {
 		return nil, err
 	}

@@ -140,6 +140,9 @@ func checkFeedURL(s string) error {
 	case "file":
 		return nil // isLocalPath took the good ones
 	case "":
+		if strings.Contains(s, "//") || strings.Contains(s, ":") {
+			return fmt.Errorf("%q is neither a URL (it has no scheme such as https://) nor a local path", s)
+		}
 		return fmt.Errorf("%q has no scheme: write https://%s, or ./%s for a local file", s, s, s)
 	default:
 		return fmt.Errorf("%q: the scheme %q is not supported (use http, https, file:// or a local path)", s, u.Scheme)
@@ -147,20 +150,26 @@ func checkFeedURL(s string) error {
 }
 
 // isLocalPath reports whether a feed URL names a local file: a file:// URL
-// with a path, or an absolute or ./ relative path, or a relative path
-// whose first part has no dot (examples/feed.xml, not example.com/rss).
+// with a path, an absolute or ./ or ../ path, or a relative path whose first
+// part has no dot (examples/feed.xml). A relative path that looks like a
+// URL without its scheme (example.com/rss, htp//example.com) is local only
+// if such a file exists.
 func isLocalPath(s string) bool {
 	if rest, ok := strings.CutPrefix(s, "file://"); ok {
 		return rest != "" && (rest[0] == '/' || strings.HasPrefix(rest, "localhost/"))
 	}
-	if strings.Contains(s, "://") || s == "" {
+	switch {
+	case s == "" || strings.Contains(s, "://"):
 		return false
-	}
-	if filepath.IsAbs(s) || strings.HasPrefix(s, "./") || strings.HasPrefix(s, "../") {
+	case filepath.IsAbs(s) || strings.HasPrefix(s, "./") || strings.HasPrefix(s, "../"):
 		return true
 	}
 	first, _, _ := strings.Cut(s, "/")
-	return !strings.Contains(first, ":") && (!strings.Contains(first, ".") || first == s)
+	if !strings.Contains(s, "//") && !strings.Contains(first, ":") && (!strings.Contains(first, ".") || first == s) {
+		return true
+	}
+	_, err := os.Stat(s)
+	return err == nil
 }
 
 // localPath is the file a local feed URL names.
