@@ -213,7 +213,8 @@ func (d *Deliverer) deliver(ctx context.Context, row OutboxRow, leaseEnd time.Ti
 		slog.String("target", row.Target.String()), slog.String("key", row.Key))
 	// Stop sending well before the lease ends, so another instance never
 	// takes over a row this one is still sending.
-	sendCtx, cancel := context.WithDeadline(ctx, leaseEnd.Add(-d.opt.Lease/4))
+	// (A timeout, not a deadline: the lease is on the injected clock.)
+	sendCtx, cancel := context.WithTimeout(ctx, leaseEnd.Sub(d.opt.Now())-d.opt.Lease/4)
 	record, err := d.send(sendCtx, row)
 	cancel()
 	// Record what happened even if shutdown began meanwhile: a finished
