@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -54,4 +55,12 @@ func rssDoc(title string, n int) string {
 	}
 	b.WriteString(`</channel></rss>`)
 	return b.String()
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
 }
