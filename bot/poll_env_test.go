@@ -28,6 +28,7 @@ type feedServer struct {
 	mu       sync.Mutex
 	docs     map[string]string // path → document
 	status   map[string]int    // path → forced status
+	headers  map[string]http.Header
 	requests map[string]int    // path → requests seen
 	cond     map[string]int    // path → requests carrying If-None-Match
 	delay    time.Duration
@@ -36,7 +37,7 @@ type feedServer struct {
 }
 
 func newFeedServer(t *testing.T) *feedServer {
-	s := &feedServer{docs: map[string]string{}, status: map[string]int{}, requests: map[string]int{},
+	s := &feedServer{docs: map[string]string{}, status: map[string]int{}, headers: map[string]http.Header{}, requests: map[string]int{},
 		cond: map[string]int{}, active: map[string]int{}, peak: map[string]int{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
@@ -53,6 +54,9 @@ func (s *feedServer) serve(w http.ResponseWriter, r *http.Request) {
 	s.peak[r.Host] = max(s.peak[r.Host], s.active[r.Host])
 	doc, ok := s.docs[r.URL.Path]
 	status := s.status[r.URL.Path]
+	for k, v := range s.headers[r.URL.Path] {
+		w.Header()[k] = v
+	}
 	delay := s.delay
 	s.mu.Unlock()
 	defer func() {
@@ -87,6 +91,15 @@ func (s *feedServer) set(path, doc string) {
 	defer s.mu.Unlock()
 	s.docs[path] = doc
 	delete(s.status, path)
+}
+
+func (s *feedServer) setHeader(path, key, value string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.headers[path] == nil {
+		s.headers[path] = http.Header{}
+	}
+	s.headers[path].Set(key, value)
 }
 
 func (s *feedServer) setDelay(d time.Duration) {

@@ -290,3 +290,33 @@ func TestBrokenOptionsAreAFeedFailure(t *testing.T) {
 	}
 	wantRows(t, e)
 }
+
+// The server's own lower bounds on the next check are honoured: Retry-After
+// on a 429, Cache-Control max-age and RSS <ttl> on a success.
+func TestServerLowerBoundsOnNextCheck(t *testing.T) {
+	e := newEnv(t, bot.PollerOptions{Jitter: -1})
+	e.clock.Set(time.Date(2026, 3, 10, 12, 3, 0, 0, time.UTC))
+	now := e.clock.Now()
+	f := e.addFeed("/f", nil, route(chanA, nil))
+
+	e.srv.fail("/f", 429)
+	e.srv.setHeader("/f", "Retry-After", "7200")
+	if _, err := e.poll(f.ID); err == nil || !strings.Contains(err.Error(), "429") {
+		t.Fatalf("error %v, want one naming HTTP 429", err)
+	}
+	if got, _ := e.store.Feed(e.ctx, f.ID); !got.NextCheck.Equal(now.Add(2 * time.Hour)) {
+		t.Errorf("after 429 with Retry-After 7200: next check %v, want %v", got.NextCheck, now.Add(2*time.Hour))
+	}
+
+	e.srv.set("/f", rssDoc(t, items(1)...))
+	e.srv.setHeader("/f", "Cache-Control", "max-age=5400")
+	if r := e.mustPoll(f.ID); !r.NextCheck.Equal(now.Add(90 * time.Minute)) {
+		t.Errorf("with max-age 5400: next check %v, want %v", r.NextCheck, now.Add(90*time.Minute))
+	}
+
+	e.srv.setHeader("/f", "Cache-Control", "no-cache")
+	e.srv.set("/f", strings.Replace(rssDoc(t, items(2)...), "<channel>", "<channel><ttl>45</ttl>", 1))
+	if r := e.mustPoll(f.ID); !r.NextCheck.Equal(now.Add(45 * time.Minute)) {
+		t.Errorf("with ttl 45: next check %v, want %v", r.NextCheck, now.Add(45*time.Minute))
+	}
+}
