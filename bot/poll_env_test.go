@@ -29,8 +29,8 @@ type feedServer struct {
 	docs     map[string]string // path → document
 	status   map[string]int    // path → forced status
 	headers  map[string]http.Header
-	requests map[string]int    // path → requests seen
-	cond     map[string]int    // path → requests carrying If-None-Match
+	requests map[string]int // path → requests seen
+	cond     map[string]int // path → requests carrying If-None-Match
 	delay    time.Duration
 	active   map[string]int // host → requests in flight
 	peak     map[string]int // host → most requests in flight at once
