@@ -35,8 +35,8 @@ type DigestStore interface {
 	ComposeDigest(ctx context.Context, place Place, digest Article, entryIDs []int64) (int64, error)
 }
 
-// digestStore is what the digest job reads and writes.
-type digestStore interface {
+// DigesterStore is what the digest job reads and writes.
+type DigesterStore interface {
 	ListFeeds(ctx context.Context) ([]Feed, error)
 	Routes(ctx context.Context, feedID int64) ([]Route, error)
 	Article(ctx context.Context, id int64) (Article, error)
@@ -51,7 +51,7 @@ const defaultDigestMax = 10
 // Digester posts each digest route's collected articles as one post on the
 // route's own schedule.
 type Digester struct {
-	store digestStore
+	store DigesterStore
 	now   func() time.Time
 	log   *slog.Logger
 	loc   *time.Location
@@ -60,7 +60,7 @@ type Digester struct {
 
 // NewDigester builds the digest job. loc is the zone digest schedules run
 // in (nil = UTC); tick how often it looks for due digests (0 = 1 minute).
-func NewDigester(store digestStore, now func() time.Time, log *slog.Logger, loc *time.Location, tick time.Duration) *Digester {
+func NewDigester(store DigesterStore, now func() time.Time, log *slog.Logger, loc *time.Location, tick time.Duration) *Digester {
 	if now == nil {
 		now = time.Now
 	}

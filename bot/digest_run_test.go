@@ -1,0 +1,44 @@
+package bot_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/heraldchat/herald/bot"
+	"github.com/heraldchat/herald/config"
+)
+
+// A digest route collects entries and, on its own schedule, turns them into
+// one post; the other route posts each article as usual.
+func TestDigestCollectsThenPostsOnce(t *testing.T) {
+	e := newEnv(t, bot.PollerOptions{})
+	ds, ok := any(e.store).(bot.DigesterStore)
+	if !ok {
+		t.Skip("the store does not implement bot.DigestStore (DigestEntries, ComposeDigest) yet")
+	}
+	e.srv.set("/f", rssDoc(t, items(1)...))
+	f := e.addFeed("/f", nil, route(chanA, nil), route(roomB, config.RouteOptions{Digest: &config.Digest{Schedule: "0 8 * * *"}}))
+	e.mustPoll(f.ID) // prime: Story A to both
+
+	now := e.clock.Now()
+	e.srv.set("/f", rssDoc(t,
+		testItem{GUID: "n1", Title: "Morning one", Link: "https://news.example.org/m1", Body: "x", Published: now},
+		testItem{GUID: "n2", Title: "Morning two", Link: "https://news.example.org/m2", Body: "x", Published: now},
+	))
+	e.mustPoll(f.ID)
+
+	d := bot.NewDigester(ds, e.clock.Now, nil, time.UTC, 0)
+	if n, err := d.RunDue(e.ctx); err != nil || n != 0 {
+		t.Fatalf("first RunDue: %d posts, %v; want 0 (the first slot is tomorrow 08:00)", n, err)
+	}
+	e.clock.Set(time.Date(2026, 3, 11, 8, 0, 30, 0, time.UTC))
+	if n, err := d.RunDue(e.ctx); err != nil || n != 1 {
+		t.Fatalf("RunDue at the slot: %d posts, %v; want 1", n, err)
+	}
+	wantRows(t, e,
+		"post_article discord:100 Story A", "post_article discord:100 Morning one", "post_article discord:100 Morning two",
+		"post_article matrix:!b:example.org Digest: f — 3 articles")
+	if n, err := d.RunDue(e.ctx); err != nil || n != 0 {
+		t.Errorf("RunDue again: %d posts, %v; want 0", n, err)
+	}
+}
