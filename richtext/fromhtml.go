@@ -28,6 +28,8 @@ func FromHTML(s string) Text { return FromHTMLWith(s, HTMLOptions{}) }
 
 // FromHTMLWith is FromHTML with dialect options.
 func FromHTMLWith(s string, o HTMLOptions) Text {
+	// The model holds valid UTF-8 only (JSON could not keep anything else).
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	ctx := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
 	nodes, err := html.ParseFragment(strings.NewReader(s), ctx)
 	if err != nil { // only reader errors are possible; a strings.Reader has none

@@ -16,7 +16,7 @@ const maxNesting = 32
 // lists, and inline bold, italic, underline, strike, spoilers, inline code,
 // masked and bare links and <@id> user mentions. Everything else is text.
 func Parse(s string) richtext.Text {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\r\n", "\n")
 	return richtext.Normalize(richtext.Text{Blocks: parseBlocks(s, 0)})
 }
 
