@@ -26,6 +26,10 @@ type decoder struct {
 	lines    map[string]int  // key path → line
 	failed   map[string]bool // key paths whose value was rejected
 	steps    int             // nodes visited, to stop alias bombs
+	// following holds the anchored nodes being decoded through an alias or
+	// a merge key: YAML lets an anchor contain an alias to itself, which
+	// followed blindly recurses until the stack overflows.
+	following map[*yaml.Node]bool
 }
 
 // maxSteps bounds the nodes visited: aliases can make a small file expand
@@ -57,6 +61,12 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value, f field) {
 		if n.Alias == nil {
 			return
 		}
+		if d.following[n.Alias] {
+			d.fail(line, path, "the alias *%s is inside the value it names, so it never ends", n.Value)
+			return
+		}
+		d.following[n.Alias] = true
+		defer delete(d.following, n.Alias)
 		n = n.Alias
 	}
 	if _, ok := d.lines[path]; !ok {
@@ -173,11 +183,17 @@ func (d *decoder) mapping(n *yaml.Node, line int, path string, v reflect.Value) 
 		return
 	}
 	fields, keys := fieldsOf(v.Type())
+	isMerge := func(k *yaml.Node) bool { return k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" }
+	// Merged values first, wherever `<<` stands: keys written beside it win.
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if isMerge(n.Content[i]) {
+			d.merge(n.Content[i+1], path, v)
+		}
+	}
 	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
-		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
-			d.merge(val, path, v)
+		if isMerge(k) {
 			continue
 		}
 		if k.Kind != yaml.ScalarNode {
@@ -211,13 +227,14 @@ func (d *decoder) mapping(n *yaml.Node, line int, path string, v reflect.Value) 
 
 // merge applies a YAML merge key (`<<: *base`), one mapping or a list.
 func (d *decoder) merge(n *yaml.Node, path string, v reflect.Value) {
-	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
 	if n.Kind == yaml.SequenceNode {
 		for _, m := range n.Content {
 			d.merge(m, path, v)
 		}
+		return
+	}
+	if n.Kind != yaml.AliasNode && n.Kind != yaml.MappingNode {
+		d.fail(n.Line, path, "<< merges a mapping or a list of mappings, not %s", kindName(n))
 		return
 	}
 	d.decode(n, path, v, field{})

@@ -17,7 +17,8 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	for _, s := range []string{"", "feeds: [", "a: &a [*a]", "feeds:\n  - url: ${X", "discord: {token: !!binary aGk=}",
-		"feeds:\n  - schedule: \"CRON_TZ=UTC\"\n", "<<: {log: {level: debug}}", "feeds: [{routes: [{to: 'matrix:#:'}]}]"} {
+		"feeds:\n  - schedule: \"CRON_TZ=UTC\"\n", "<<: {log: {level: debug}}", "feeds: [{routes: [{to: 'matrix:#:'}]}]",
+		"log: &l {<<: *l}", "feeds: &f [{<<: *f}]"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

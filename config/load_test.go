@@ -277,3 +277,29 @@ func TestAliasBombStops(t *testing.T) {
 		t.Fatalf("got %d problems (stopped: %v), want the expansion stopped and a short report:\n%v", len(ps), stopped, ps)
 	}
 }
+
+func TestAliasesAndMerges(t *testing.T) {
+	cases := []struct {
+		name, yaml, want string
+	}{
+		{"self-containing merge", "log: &l {<<: *l}\n", `herald.yaml:1: log: the alias *l is inside the value it names, so it never ends`},
+		{"self-containing list", "feeds: &f [*f]\n", `herald.yaml:1: feeds[0]: must be a mapping (key: value lines), not a list`},
+		{"merge of a scalar", "log: {<<: x}\n", `herald.yaml:1: log: << merges a mapping or a list of mappings, not text`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, ps := problemsOf(t, tc.yaml)
+			if got := ps.Error(); got != tc.want {
+				t.Errorf("\ngot:  %s\nwant: %s", got, tc.want)
+			}
+		})
+	}
+	// A merge key shares settings; keys written beside it win.
+	c, ps := problemsOf(t, "feeds:\n  - &base\n    url: https://a.example/\n    schedule: \"@hourly\"\n    max_age: 1d\n  - url: https://b.example/\n    <<: *base\n")
+	if ps != nil {
+		t.Fatal(ps)
+	}
+	if got := c.Feeds[1]; got.URL != "https://b.example/" || got.Schedule != "@hourly" || got.MaxAge.Std() != 24*time.Hour {
+		t.Errorf("merged feed: got url %q schedule %q max_age %v", got.URL, got.Schedule, got.MaxAge.Std())
+	}
+}
