@@ -173,6 +173,7 @@ type OutboxStore interface {
 	Enqueue(ctx context.Context, rows ...OutboxRow) error
 	// ClaimOutbox leases up to limit pending rows for the platforms (all
 	// when none are given), due by now, whose lease expired, oldest first.
+	// DigestEntry rows are never claimed: they wait for their digest.
 	ClaimOutbox(ctx context.Context, owner string, platforms []Platform, now time.Time, lease time.Duration, limit int) ([]OutboxRow, error)
 	// CompletePost records where an article went and marks the row done, in
 	// one transaction.

@@ -85,7 +85,7 @@ ON CONFLICT (key) DO NOTHING`,
 
 // ClaimOutbox leases up to limit pending rows for the platforms (all
 // platforms when none are named) that are due by now and whose lease has
-// expired, oldest first. Like LeaseDueFeeds it is one UPDATE … RETURNING,
+// expired, oldest first. DigestEntry rows are never claimed. Like LeaseDueFeeds it is one UPDATE … RETURNING,
 // with SKIP LOCKED on PostgreSQL, so each row goes to one claimer.
 func (d *DB) ClaimOutbox(ctx context.Context, owner string, platforms []bot.Platform, now time.Time, lease time.Duration, limit int) ([]bot.OutboxRow, error) {
 	if owner == "" {
@@ -102,9 +102,11 @@ func (d *DB) ClaimOutbox(ctx context.Context, owner string, platforms []bot.Plat
 			args = append(args, string(p))
 		}
 	}
+	// Digest entries wait for their digest (see DigestEntries), never
+	// for a deliverer.
 	q := `UPDATE outbox SET lease_owner = $1, lease_until = $2, updated = $3
 WHERE id IN (SELECT id FROM outbox
-	WHERE state = 'pending' AND not_before <= $3 AND lease_until <= $3` + filter + `
+	WHERE state = 'pending' AND kind <> '` + string(bot.DigestEntry) + `' AND not_before <= $3 AND lease_until <= $3` + filter + `
 	ORDER BY id LIMIT $4 ` + d.lockRows + `)
 RETURNING ` + outboxCols
 	rows, err := d.write.QueryContext(ctx, q, args...)
