@@ -12,6 +12,7 @@ import (
 
 	"github.com/heraldchat/herald/bot"
 	"github.com/heraldchat/herald/richtext"
+	"github.com/heraldchat/herald/richtext/matrixhtml"
 )
 
 // member is what the adapter knows of a room member.
@@ -122,7 +123,6 @@ func (a *Adapter) toEvent(ctx context.Context, cli *mautrix.Client, ev *event.Ev
 			if out.Thread != "" {
 				a.rememberThread(ev.ID, id.EventID(out.Thread))
 			}
-			msg.RemoveReplyFallback()
 			out.Body = bodyText(msg)
 		}
 	case event.EventRedaction:
@@ -177,7 +177,8 @@ func (a *Adapter) threadOf(ctx context.Context, cli *mautrix.Client, room id.Roo
 	return root
 }
 
-// bodyText converts a message's text into the shared rich-text model.
+// bodyText converts a message's text into the shared rich-text model:
+// formatted_body when it is HTML, else body, without reply fallbacks.
 func bodyText(msg *event.MessageEventContent) richtext.Text {
-	return richtext.FromPlain(msg.Body)
+	return matrixhtml.Parse(msg)
 }
