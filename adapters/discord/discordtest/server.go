@@ -320,14 +320,18 @@ func (s *Server) Deny(channelID string, perm int64) {
 	if ch == nil {
 		panic("discordtest: Deny on unknown channel " + channelID)
 	}
+	found := false
 	for _, o := range ch.PermissionOverwrites {
 		if o.ID == s.bot.ID {
 			o.Deny |= perm
-			return
+			found = true
 		}
 	}
-	ch.PermissionOverwrites = append(ch.PermissionOverwrites, &discordgo.PermissionOverwrite{
-		ID: s.bot.ID, Type: discordgo.PermissionOverwriteTypeMember, Deny: perm})
+	if !found {
+		ch.PermissionOverwrites = append(ch.PermissionOverwrites, &discordgo.PermissionOverwrite{
+			ID: s.bot.ID, Type: discordgo.PermissionOverwriteTypeMember, Deny: perm})
+	}
+	s.dispatchLocked("CHANNEL_UPDATE", ch, discordgo.IntentGuilds)
 }
 
 // Stats is a copy of the request counters.
