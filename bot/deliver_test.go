@@ -130,7 +130,8 @@ func TestDeliverEditsUpdatedArticle(t *testing.T) {
 
 // TestDeliverKeepsThreadOrder has three threads of one article written in
 // at once, each by its own goroutine in order, while the connectors fail at
-// random: every target must show each thread's comments in written order.
+// random and two deliverers (two instances) share the store: every target
+// must show each thread's comments in written order.
 func TestDeliverKeepsThreadOrder(t *testing.T) {
 	const perThread = 50
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -146,6 +147,17 @@ func TestDeliverKeepsThreadOrder(t *testing.T) {
 		}
 		r.dc.setFail(flaky)
 		r.mx.setFail(flaky)
+		// A second instance on the same store competes for the rows.
+		other := bot.NewDeliverer(db, map[bot.Platform]bot.Connector{bot.Discord: r.dc, bot.Matrix: r.mx}, rigOptions("second-instance"))
+		ctx, cancel := context.WithCancel(context.Background())
+		otherDone := make(chan error, 1)
+		go func() { otherDone <- other.Run(ctx) }()
+		defer func() {
+			cancel()
+			if err := <-otherDone; err != nil {
+				t.Errorf("second deliverer: %v", err)
+			}
+		}()
 		sources := []bot.Place{rigD1, rigD2, rigMX}
 		var wg sync.WaitGroup
 		for _, src := range sources {

@@ -24,7 +24,7 @@ var (
 // relayRig is a real store with an article posted to three places through
 // two recording connectors, a relay and a running deliverer.
 type relayRig struct {
-	t       *testing.T
+	t       testing.TB
 	db      *store.DB
 	dc, mx  *recConn
 	relay   *bot.Relay
@@ -57,7 +57,7 @@ func relayLogger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-func newRelayRig(t *testing.T, db *store.DB) *relayRig {
+func newRelayRig(t testing.TB, db *store.DB) *relayRig {
 	t.Helper()
 	r := &relayRig{t: t, db: db, dc: newRecConn(bot.Discord), mx: newRecConn(bot.Matrix)}
 	ctx := context.Background()
@@ -140,7 +140,7 @@ func (r *relayRig) waitIdle() {
 
 // waitFor polls cond until it holds; it fails the test after a generous
 // deadline instead of hanging (a liveness guard, not a timing assertion).
-func relayWaitFor(t *testing.T, what string, cond func() bool) {
+func relayWaitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {

@@ -1,0 +1,72 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/heraldchat/herald/bot"
+	"github.com/heraldchat/herald/store"
+	"github.com/heraldchat/herald/store/storetest"
+)
+
+// BenchmarkRelayLatency measures the time from Relay.Receive of a new
+// comment in the Matrix thread to the connector's PostComment being called
+// for its mirrors in both Discord threads, with in-process connectors and a
+// real store: the core's share of end-to-end relay latency. One comment at a
+// time, so it is latency, not throughput. Reported: p50 and p99 to the first
+// mirror and to the last.
+func BenchmarkRelayLatency(b *testing.B) {
+	backends := []struct {
+		name string
+		open func(testing.TB) *store.DB
+	}{
+		{"sqlite", storetest.Open},
+		{"postgres", storetest.OpenPostgres},
+	}
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) {
+			r := newRelayRig(b, be.open(b))
+			called := make(chan time.Time, 16)
+			r.dc.setFail(func(op, _ string) error {
+				if op == "post_comment" {
+					called <- time.Now()
+				}
+				return nil
+			})
+			var first, last []time.Duration
+			ctx := context.Background()
+			b.ResetTimer()
+			for i := range b.N {
+				ev := r.event(bot.MessageCreated, rigMX, bot.RemoteID(fmt.Sprintf("$bench-%d", i)), "latency", "")
+				r.waitIdle() // the previous comment's rows are recorded: its lanes are free
+				start := time.Now()
+				if err := r.relay.Receive(ctx, ev); err != nil {
+					b.Fatal(err)
+				}
+				t1, t2 := <-called, <-called
+				first = append(first, t1.Sub(start))
+				last = append(last, t2.Sub(start))
+			}
+			b.StopTimer()
+			slices.Sort(first)
+			slices.Sort(last)
+			b.ReportMetric(pct(first, 50), "p50-first-µs")
+			b.ReportMetric(pct(first, 99), "p99-first-µs")
+			b.ReportMetric(pct(last, 50), "p50-last-µs")
+			b.ReportMetric(pct(last, 99), "p99-last-µs")
+			r.waitIdle()
+		})
+	}
+}
+
+// pct returns the p-th percentile of sorted durations, in microseconds.
+func pct(sorted []time.Duration, p int) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := (len(sorted)*p + 99) / 100
+	return float64(sorted[max(i-1, 0)].Microseconds())
+}
