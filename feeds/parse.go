@@ -103,11 +103,6 @@ func normalizeFeed(gf *gofeed.Feed, body []byte, baseURL string, now time.Time) 
 					extras[i].plainContent = true
 				}
 			}
-			if langs := atomEntryLangs(body); len(langs) == len(extras) {
-				for i := range extras {
-					extras[i].lang = langs[i]
-				}
-			}
 		}
 	case *gfjson.Feed:
 		if len(orig.Items) == len(extras) {
@@ -115,6 +110,13 @@ func normalizeFeed(gf *gofeed.Feed, body []byte, baseURL string, now time.Time) 
 				extras[i].lang = it.Language
 				extras[i].plainContent = it.ContentHTML == ""
 				extras[i].plainSummary = true // JSON Feed summaries are plain text
+			}
+		}
+	}
+	if _, isJSON := gf.OriginalFeed().(*gfjson.Feed); !isJSON {
+		if langs := itemLangs(body); len(langs) == len(extras) {
+			for i := range extras {
+				extras[i].lang = langs[i]
 			}
 		}
 	}

@@ -109,20 +109,20 @@ func declaresEntities(body []byte) bool {
 
 const xmlNamespace = "http://www.w3.org/XML/1998/namespace"
 
-// atomEntryLangs gives each Atom entry's xml:lang (inherited from the feed
-// element when the entry has none), in document order. gofeed keeps only the
-// feed's language; a multilingual feed marks its entries. The scan runs only
+// itemLangs gives each item's or entry's xml:lang (inherited from its
+// ancestors when it has none), in document order. gofeed keeps only the
+// feed's language; a multilingual feed marks its items. The scan runs only
 // when the document has more than one xml:lang.
-func atomEntryLangs(body []byte) []string {
+func itemLangs(body []byte) []string {
 	if bytes.Count(body, []byte("xml:lang")) < 2 {
 		return nil
 	}
 	d := xml.NewDecoder(bytes.NewReader(body))
 	d.Strict = false
 	var (
-		langs    []string
-		depth    int
-		feedLang string
+		langs  []string
+		stack  []string // the language in force at each open element
+		inItem int      // depth of the open item, 0 outside
 	)
 	for {
 		tok, err := d.RawToken()
@@ -131,24 +131,28 @@ func atomEntryLangs(body []byte) []string {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			depth++
 			lang := ""
+			if len(stack) > 0 {
+				lang = stack[len(stack)-1]
+			}
 			for _, a := range t.Attr {
 				if a.Name.Local == "lang" && (a.Name.Space == "xml" || a.Name.Space == xmlNamespace) {
 					lang = a.Value
 				}
 			}
-			switch {
-			case depth == 1:
-				feedLang = lang
-			case depth == 2 && t.Name.Local == "entry":
-				if lang == "" {
-					lang = feedLang
-				}
+			stack = append(stack, lang)
+			depth := len(stack)
+			if inItem == 0 && ((t.Name.Local == "entry" && depth == 2) || (t.Name.Local == "item" && (depth == 2 || depth == 3))) {
+				inItem = depth
 				langs = append(langs, lang)
 			}
 		case xml.EndElement:
-			depth--
+			if len(stack) == inItem {
+				inItem = 0
+			}
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
 		}
 	}
 }

@@ -57,7 +57,7 @@ func TestFixtures(t *testing.T) {
 			Key: "guid:https://gazette.example/?p=1041", GUID: "https://gazette.example/?p=1041&utm_source=feed",
 			URL: "https://gazette.example/2026/11/lighthouse", Title: "Lighthouse reopens",
 			Image: "https://cdn.gazette.example/lighthouse.png", Author: "Ivo Berg",
-			Published: date("2026-11-26T18:00:00Z"), Updated: date("2026-11-26T18:00:00Z"), Lang: "en-GB",
+			Published: date("2026-11-26T18:00:00Z"), Updated: date("2026-11-26T18:00:00Z"), Lang: "nb",
 		}},
 		{"rss091.xml", "Cafés du port", "fr", 1, 0, Item{
 			Key: "url:http://cafes.example/creme", URL: "http://cafes.example/creme", Title: "Crème brûlée du jour",
