@@ -203,17 +203,18 @@ func splitParagraphs(s string) []string {
 
 func splitLines(s string) []string { return strings.Split(s, "\n") }
 
-// unnest lifts formatting nested in the same formatting (bold in bold):
-// it means nothing more and some syntaxes cannot write it.
+// unnest lifts formatting nested anywhere inside the same formatting
+// (italic in bold in italic): it means nothing more, and Markdown cannot
+// write it. A link inside a link keeps only its label: anchors do not nest.
 func unnest(k Kind, nodes []Node) []Node {
-	if k == Link {
-		return nodes
-	}
 	var out []Node
 	for _, c := range nodes {
 		if c.Kind == k {
 			out = append(out, unnest(k, c.Children)...)
 			continue
+		}
+		if len(c.Children) > 0 && !IsBlock(c.Kind) {
+			c.Children = unnest(k, c.Children)
 		}
 		out = append(out, c)
 	}

@@ -1,6 +1,7 @@
 package discordmd
 
 import (
+	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
@@ -20,7 +21,7 @@ func renderInline(nodes []richtext.Node) string {
 		out := one.String()
 		// "**a**" then "*b*" would read as "**a***b*", which Discord
 		// parses differently: a zero-width space keeps the markers apart.
-		if prev := b.String(); prev != "" && out != "" && strings.ContainsRune("*_~|", rune(out[0])) && prev[len(prev)-1] == out[0] {
+		if prev := b.String(); prev != "" && out != "" && needsGap(prev[len(prev)-1], out[0]) {
 			b.WriteString(zwsp)
 		}
 		b.WriteString(out)
@@ -29,6 +30,13 @@ func renderInline(nodes []richtext.Node) string {
 }
 
 const zwsp = "\u200b"
+
+// needsGap says whether two pieces of output would run together into other
+// markup: the same marker character on both sides, or a closing ~~ before
+// an underscore (Discord's strike rule refuses "~~_").
+func needsGap(last, first byte) bool {
+	return strings.IndexByte("*_~|`", first) >= 0 && last == first || last == '~' && first == '_'
+}
 
 func writeInline(b *strings.Builder, n richtext.Node) {
 	switch n.Kind {
@@ -39,7 +47,7 @@ func writeInline(b *strings.Builder, n richtext.Node) {
 	case richtext.Bold:
 		wrap(b, "**", n.Children)
 	case richtext.Italic:
-		wrap(b, "*", n.Children)
+		writeItalic(b, n.Children)
 	case richtext.Underline:
 		wrap(b, "__", n.Children)
 	case richtext.Strike:
@@ -48,7 +56,7 @@ func writeInline(b *strings.Builder, n richtext.Node) {
 		wrap(b, "||", n.Children)
 	case richtext.Code:
 		if n.Text != "" {
-			b.WriteString(inlineCode(n.Text))
+			b.WriteString(inlineCode(breakMarkers(n.Text)))
 		}
 	case richtext.Link:
 		writeLink(b, n.URL, n.Children)
@@ -92,6 +100,9 @@ func wrap(b *strings.Builder, marker string, children []richtext.Node) {
 		// Discord reads ~~ and || lazily without regard to escapes, so a
 		// marker character at the edge of the content (escaped or not)
 		// would close the span early: keep it apart.
+		if strings.HasSuffix(core, "~") && marker[0] == '_' {
+			core += zwsp
+		}
 		if marker == "~~" || marker == "||" {
 			if strings.HasSuffix(core, marker[:1]) {
 				core += zwsp
@@ -115,7 +126,7 @@ func writeLink(b *strings.Builder, target string, label []richtext.Node) {
 	}
 	u := cleanURL(target)
 	text := strings.TrimSpace(richtext.InlineText(label))
-	if text == "" || sameAddress(text, target) || urlLike(text) || hasLinkish(label) {
+	if text == "" || sameAddress(text, target) || URLLike(text) || hasLinkish(label) {
 		b.WriteString("<" + u + ">")
 		return
 	}
@@ -141,9 +152,9 @@ func hasLinkish(nodes []richtext.Node) bool {
 
 var domainLike = regexp.MustCompile(`(?i)(^|[\s(<\[])([a-z0-9-]+\.)+[a-z]{2,}([/:?#]|\s|$)|[a-z][a-z0-9+.-]*:/|www\.|\b[a-z0-9-]+\.(com|net|org|io|co|app|dev|gov|edu|me|info|xyz|link)\b`)
 
-// urlLike says whether a label looks like an address (a scheme, www., or a
+// URLLike says whether a label looks like an address (a scheme, www., or a
 // domain name), so a masked link with it could mislead.
-func urlLike(s string) bool { return domainLike.MatchString(s) }
+func URLLike(s string) bool { return domainLike.MatchString(s) }
 
 func sameAddress(label, target string) bool {
 	strip := func(s string) string {
@@ -166,8 +177,13 @@ func cleanURL(s string) string {
 	for _, r := range s {
 		switch {
 		case r == '<', r == '>', r == '(', r == ')', r == '[', r == ']', r == '"', r == '`', r == '\\', r == '|',
-			unicode.IsSpace(r), unicode.IsControl(r):
-			b.WriteString(url.QueryEscape(string(r)))
+			r == '*', r == '_', r == '~', unicode.IsSpace(r), unicode.IsControl(r):
+			// Emphasis rules do not stop at link syntax, so a * or _
+			// in an address inside *italic* would end it early. Encoded,
+			// the address is equivalent (RFC 3986 2.3; Parse decodes).
+			for _, c := range []byte(string(r)) {
+				fmt.Fprintf(&b, "%%%02X", c)
+			}
 		default:
 			b.WriteRune(r)
 		}
@@ -198,7 +214,7 @@ func writeText(b *strings.Builder, s string) {
 			continue
 		}
 		escapeText(b, s[:loc[0]])
-		b.WriteString("<" + u + ">")
+		b.WriteString("<" + cleanURL(u) + ">")
 		s = s[loc[0]+len(u):]
 	}
 }
@@ -252,4 +268,62 @@ func escapeText(b *strings.Builder, s string) {
 func atLineStart(b *strings.Builder) bool {
 	s := b.String()
 	return s == "" || strings.HasSuffix(s, "\n")
+}
+
+// breakMarkers puts a zero-width space inside every doubled marker (** __
+// ~~ ||) in code: Discord's emphasis rules do not skip code spans, so
+// "**" in code inside **bold** would end the bold. Parse removes it again.
+func breakMarkers(code string) string {
+	for _, m := range []string{"**", "__", "~~", "||"} {
+		for strings.Contains(code, m) {
+			code = strings.ReplaceAll(code, m, m[:1]+zwsp+m[1:])
+		}
+	}
+	return code
+}
+
+// writeItalic writes *italic*. When code inside it holds a *, which would
+// end *…* early (code spans are not skipped), it uses _italic_ guarded by
+// zero-width spaces (so word characters around cannot stop it); when code
+// holds both * and _, only the parts outside the code are italic.
+func writeItalic(b *strings.Builder, children []richtext.Node) {
+	star, under := codeHas(children, "*"), codeHas(children, "_")
+	switch {
+	case !star:
+		wrap(b, "*", children)
+	case !under:
+		var inner strings.Builder
+		wrap(&inner, "_", children)
+		b.WriteString(zwsp + inner.String() + zwsp)
+	default:
+		var run []richtext.Node
+		flush := func() {
+			if len(run) > 0 {
+				wrap(b, "*", run)
+				run = nil
+			}
+		}
+		for _, c := range children {
+			if codeHas([]richtext.Node{c}, "*") {
+				flush()
+				writeInline(b, c)
+				continue
+			}
+			run = append(run, c)
+		}
+		flush()
+	}
+}
+
+// codeHas says whether inline code (or a link target) under nodes holds s.
+func codeHas(nodes []richtext.Node, s string) bool {
+	for _, n := range nodes {
+		if (n.Kind == richtext.Code || n.Kind == richtext.CodeBlock) && strings.Contains(n.Text, s) {
+			return true
+		}
+		if codeHas(n.Children, s) {
+			return true
+		}
+	}
+	return false
 }

@@ -99,6 +99,10 @@ func parseList(lines []string, i, depth int) (richtext.Node, int) {
 		if m == nil || len(m[1]) < indent {
 			break
 		}
+		ordered := m[2] != "-" && m[2] != "*" && m[2] != "+"
+		if len(m[1]) == indent && ordered != list.Ordered {
+			break // a different marker starts a new list
+		}
 		if len(m[1]) > indent && len(list.Children) > 0 && depth < maxNesting {
 			var sub richtext.Node
 			sub, i = parseList(lines, i, depth+1)

@@ -93,7 +93,7 @@ func (p *inlineParser) rule(i int) (*richtext.Node, int, bool) {
 			return nil, i + len(m[0]), true
 		}
 		if m := autoRe.FindStringSubmatch(rest); m != nil && richtext.SafeURL(m[1]) {
-			n := richtext.A(m[1])
+			n := richtext.A(decodeURL(m[1]))
 			return &n, i + len(m[0]), true
 		}
 	case '[':
@@ -139,15 +139,16 @@ func lazyPair(s string, i int, marker string) (end int, inner string, ok bool) {
 	if start >= len(s) {
 		return 0, "", false
 	}
-	j := strings.Index(s[start+1:], marker)
-	if j < 0 {
-		return 0, "", false
+	for j := start + 1; j < len(s); j++ {
+		if !strings.HasPrefix(s[j:], marker) {
+			continue
+		}
+		if marker == "~~" && j+2 < len(s) && s[j+2] == '_' {
+			continue // (?!_) in Discord's rule
+		}
+		return j + len(marker), s[start:j], true
 	}
-	j += start + 1
-	if marker == "~~" && j+2 < len(s) && s[j+2] == '_' {
-		return 0, "", false
-	}
-	return j + len(marker), s[start:j], true
+	return 0, "", false
 }
 
 // codeSpan matches a run of backticks, content, the same run.
@@ -173,7 +174,7 @@ func codeSpan(s string, i int) (richtext.Node, int, bool) {
 				(strings.HasPrefix(strings.TrimLeft(code, " "), "`") || strings.HasSuffix(strings.TrimRight(code, " "), "`")) {
 				code = code[1 : len(code)-1]
 			}
-			return richtext.C(code), k + n, true
+			return richtext.C(strings.ReplaceAll(code, "\u200b", "")), k + n, true
 		}
 		j = k + run
 	}
@@ -223,5 +224,12 @@ func (p *inlineParser) maskedLink(i int) (richtext.Node, int, bool) {
 	if !richtext.SafeURL(target) || strings.TrimSpace(label) == "" {
 		return richtext.Node{}, 0, false
 	}
-	return richtext.A(target, p.sub(label)...), k, true
+	return richtext.A(decodeURL(target), p.sub(label)...), k, true
 }
+
+// decodeURL undoes the encoding Render applies to * _ ~ | in addresses.
+func decodeURL(u string) string {
+	return urlDecoder.Replace(u)
+}
+
+var urlDecoder = strings.NewReplacer("%2A", "*", "%2a", "*", "%5F", "_", "%5f", "_", "%7E", "~", "%7e", "~", "%7C", "|", "%7c", "|")

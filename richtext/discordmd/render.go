@@ -158,19 +158,18 @@ func cleanLang(lang string) string {
 	return ""
 }
 
-// inlineCode fences code with more backticks than any run inside it.
+// inlineCode fences code. Discord reads ``` anywhere as a code block, so
+// the fence may be at most two backticks: runs of backticks inside are
+// broken with zero-width spaces (Parse removes them) to stay shorter.
 func inlineCode(code string) string {
 	code = strings.ReplaceAll(code, "\n", " ")
-	longest, run := 0, 0
-	for _, r := range code {
-		if r == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
+	for strings.Contains(code, "``") {
+		code = strings.ReplaceAll(code, "``", "`"+zwsp+"`")
 	}
-	fence := strings.Repeat("`", longest+1)
+	fence := "`"
+	if strings.Contains(code, "`") {
+		fence = "``"
+	}
 	if strings.HasPrefix(code, "`") || strings.HasSuffix(code, "`") {
 		code = " " + code + " "
 	}
