@@ -93,8 +93,16 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// MarshalText writes a Duration the way ParseDuration reads it.
-func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+// MarshalText writes a Duration the way ParseDuration reads it, in whole
+// days when it is whole days ("3d" reads better than "72h0m0s" in an
+// exported config).
+func (d Duration) MarshalText() ([]byte, error) {
+	const day = 24 * time.Hour
+	if td := time.Duration(d); td > 0 && td%day == 0 {
+		return []byte(fmt.Sprintf("%dd", td/day)), nil
+	}
+	return []byte(time.Duration(d).String()), nil
+}
 
 // Std is the Duration as a time.Duration.
 func (d Duration) Std() time.Duration { return time.Duration(d) }
