@@ -64,6 +64,9 @@ type Options struct {
 	// asking Discord again, so retries cannot approach the invalid-request
 	// ban (10,000 401/403/429 in 10 minutes); default 1 minute.
 	DeniedFor time.Duration
+	// Interactions answers slash commands; nil ignores them. Each runs in
+	// its own goroutine so a command never waits behind the message stream.
+	Interactions InteractionFunc
 	// HTTPClient and Dialer replace discordgo's defaults (tests point them
 	// at a fake Discord).
 	HTTPClient *http.Client

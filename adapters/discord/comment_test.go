@@ -19,8 +19,7 @@ func comment(id int64, name string, p bot.Platform, text string) bot.Comment {
 }
 
 func TestPostCommentThroughWebhook(t *testing.T) {
-	srv := discordtest.New(discordtest.Config{NoRateLimits: true})
-	defer srv.Close()
+	srv := newServer(t, discordtest.Config{NoRateLimits: true})
 	news := srv.AddTextChannel("news")
 	st := storetest.Open(t)
 	a := newAdapter(t, srv, st)
@@ -81,8 +80,7 @@ func TestPostCommentThroughWebhook(t *testing.T) {
 }
 
 func TestEditAndDeleteComment(t *testing.T) {
-	srv := discordtest.New(discordtest.Config{NoRateLimits: true})
-	defer srv.Close()
+	srv := newServer(t, discordtest.Config{NoRateLimits: true})
 	news := srv.AddTextChannel("news")
 	a := newAdapter(t, srv, nil)
 	ctx := context.Background()
@@ -121,8 +119,7 @@ func TestEditAndDeleteComment(t *testing.T) {
 }
 
 func TestCrashBetweenSendAndRecordNeverDuplicates(t *testing.T) {
-	srv := discordtest.New(discordtest.Config{NoRateLimits: true})
-	defer srv.Close()
+	srv := newServer(t, discordtest.Config{NoRateLimits: true})
 	news := srv.AddTextChannel("news")
 	ctx := context.Background()
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -61,10 +62,36 @@ func (a *Adapter) Run(ctx context.Context, in bot.Inbox) error {
 			a.onMessage(ctx, in, bot.MessageDeleted, m.Message)
 		}),
 	}
+	// Interactions need no order but an answer within 3 s: each gets a
+	// goroutine, and Run waits for them before it returns.
+	var (
+		wg      sync.WaitGroup
+		wgMu    sync.Mutex
+		stopped bool
+	)
+	removers = append(removers, a.sess.AddHandler(func(s *discordgo.Session, i *discordgo.InteractionCreate) {
+		if a.opt.Interactions == nil {
+			return
+		}
+		wgMu.Lock()
+		defer wgMu.Unlock()
+		if stopped {
+			return
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.opt.Interactions(ctx, s, i)
+		}()
+	}))
 	defer func() {
 		for _, r := range removers {
 			r()
 		}
+		wgMu.Lock()
+		stopped = true
+		wgMu.Unlock()
+		wg.Wait()
 	}()
 	for wait := time.Second; ; wait = min(2*wait, 2*time.Minute) {
 		err := a.sess.Open()

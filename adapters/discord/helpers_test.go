@@ -103,3 +103,12 @@ func article(title string) bot.Article {
 func place(ch string) bot.Place { return bot.Place{Platform: bot.Discord, Channel: bot.RemoteID(ch)} }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// newServer starts a fake Discord that closes after the adapters of the
+// test have stopped (cleanups run last-registered first).
+func newServer(t *testing.T, cfg discordtest.Config) *discordtest.Server {
+	t.Helper()
+	srv := discordtest.New(cfg)
+	t.Cleanup(srv.Close)
+	return srv
+}

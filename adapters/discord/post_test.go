@@ -15,8 +15,7 @@ import (
 )
 
 func TestPostArticleTextChannel(t *testing.T) {
-	srv := discordtest.New(discordtest.Config{NoRateLimits: true})
-	defer srv.Close()
+	srv := newServer(t, discordtest.Config{NoRateLimits: true})
 	news := srv.AddTextChannel("news")
 	a := newAdapter(t, srv, nil, func(o *Options) {
 		o.Route = func(bot.Place) RouteOptions { return RouteOptions{ThreadArchiveMinutes: 60} }
@@ -60,8 +59,7 @@ func TestPostArticleTextChannel(t *testing.T) {
 }
 
 func TestPostArticleForum(t *testing.T) {
-	srv := discordtest.New(discordtest.Config{NoRateLimits: true})
-	defer srv.Close()
+	srv := newServer(t, discordtest.Config{NoRateLimits: true})
 	forum, tags := srv.AddForumChannel("news-forum", "News", "Tech")
 	st := storetest.Open(t)
 	route := func(o *Options) {
@@ -100,8 +98,7 @@ func TestPostArticleForum(t *testing.T) {
 }
 
 func TestEditArticle(t *testing.T) {
-	srv := discordtest.New(discordtest.Config{NoRateLimits: true})
-	defer srv.Close()
+	srv := newServer(t, discordtest.Config{NoRateLimits: true})
 	news := srv.AddTextChannel("news")
 	forum, _ := srv.AddForumChannel("forum")
 	a := newAdapter(t, srv, nil)
@@ -127,8 +124,7 @@ func TestEditArticle(t *testing.T) {
 }
 
 func TestPermissionRefusalIsPermanentAndNotRepeated(t *testing.T) {
-	srv := discordtest.New(discordtest.Config{NoRateLimits: true})
-	defer srv.Close()
+	srv := newServer(t, discordtest.Config{NoRateLimits: true})
 	tests := []struct {
 		name    string
 		deny    int64
@@ -165,8 +161,7 @@ func TestPermissionRefusalIsPermanentAndNotRepeated(t *testing.T) {
 func TestGlobal429IsWaitedOutAndNothingLost(t *testing.T) {
 	// The fake allows 5 requests/s while the adapter is told 100/s: the
 	// fake answers global 429s, and discordgo must wait and retry them.
-	srv := discordtest.New(discordtest.Config{GlobalLimit: 5, MessageLimit: discordtest.Limit{Count: 100, Window: 1e9}})
-	defer srv.Close()
+	srv := newServer(t, discordtest.Config{GlobalLimit: 5, MessageLimit: discordtest.Limit{Count: 100, Window: 1e9}})
 	news := srv.AddTextChannel("news")
 	a := newAdapter(t, srv, nil, func(o *Options) { o.GlobalRate = 100 })
 	errs := make(chan error, 8)
