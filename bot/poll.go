@@ -21,18 +21,20 @@ type FeedFetcher interface {
 	Fetch(ctx context.Context, url string, cond feeds.Conditional) (*feeds.Response, error)
 }
 
-// PollerOptions tune the poller. Zero values take the defaults noted.
+// PollerOptions tune the poller. Zero values take the defaults noted,
+// except Jitter and MaxFailures, where zero means off, as in the config
+// file (fetch.jitter, fetch.max_failures), which supplies their defaults.
 type PollerOptions struct {
 	Owner           string         // lease owner, unique per instance; "herald"
 	DefaultSchedule string         // for feeds without one; "*/10 * * * *"
 	Location        *time.Location // cron and quiet-hours zone; UTC
 	Workers         int            // polls at once; 8
 	PerHost         int            // polls at once per host; 2
-	Jitter          time.Duration  // spread of each feed's fixed offset; 30s (negative: none)
+	Jitter          time.Duration  // spread of each feed's fixed offset (config: 30s); 0 = none
 	MinInterval     time.Duration  // floor between two checks of a feed; 1m
 	MaxAge          time.Duration  // items older are never posted; 3 days
 	FirstPost       *int           // newest items posted on a feed's first poll; nil = 1
-	MaxFailures     int            // consecutive failures before a feed is paused; 10 (negative: never)
+	MaxFailures     int            // consecutive failures before a feed is paused (config: 10); 0 = never
 	Lease           time.Duration  // how long a leased feed is ours; 5m
 	Tick            time.Duration  // how often due feeds are looked for; 1s
 	Notices         NoticeSink     // told when a feed is paused; may be nil
@@ -46,10 +48,8 @@ func (o PollerOptions) withDefaults() PollerOptions {
 	}
 	o.Workers = cmp.Or(o.Workers, 8)
 	o.PerHost = cmp.Or(o.PerHost, 2)
-	o.Jitter = cmp.Or(o.Jitter, 30*time.Second)
 	o.MinInterval = cmp.Or(o.MinInterval, time.Minute)
 	o.MaxAge = cmp.Or(o.MaxAge, defaultMaxAge)
-	o.MaxFailures = cmp.Or(o.MaxFailures, 10)
 	o.Lease = cmp.Or(o.Lease, 5*time.Minute)
 	o.Tick = cmp.Or(o.Tick, time.Second)
 	return o

@@ -228,7 +228,7 @@ func TestRouteFiltersAndQuietHours(t *testing.T) {
 }
 
 func TestBackoffThenPauseAfterMaxFailures(t *testing.T) {
-	e := newEnv(t, bot.PollerOptions{MaxFailures: 4, Jitter: -1})
+	e := newEnv(t, bot.PollerOptions{MaxFailures: 4})
 	e.srv.fail("/f", 500)
 	f := e.addFeed("/f", nil, route(chanA, nil))
 	e.clock.Set(time.Date(2026, 3, 10, 12, 3, 0, 0, time.UTC))
@@ -294,7 +294,7 @@ func TestBrokenOptionsAreAFeedFailure(t *testing.T) {
 // The server's own lower bounds on the next check are honoured: Retry-After
 // on a 429, Cache-Control max-age and RSS <ttl> on a success.
 func TestServerLowerBoundsOnNextCheck(t *testing.T) {
-	e := newEnv(t, bot.PollerOptions{Jitter: -1})
+	e := newEnv(t, bot.PollerOptions{})
 	e.clock.Set(time.Date(2026, 3, 10, 12, 3, 0, 0, time.UTC))
 	now := e.clock.Now()
 	f := e.addFeed("/f", nil, route(chanA, nil))
@@ -318,5 +318,22 @@ func TestServerLowerBoundsOnNextCheck(t *testing.T) {
 	e.srv.set("/f", strings.Replace(rssDoc(t, items(2)...), "<channel>", "<channel><ttl>45</ttl>", 1))
 	if r := e.mustPoll(f.ID); !r.NextCheck.Equal(now.Add(45 * time.Minute)) {
 		t.Errorf("with ttl 45: next check %v, want %v", r.NextCheck, now.Add(45*time.Minute))
+	}
+}
+
+func TestZeroMaxFailuresNeverPauses(t *testing.T) {
+	e := newEnv(t, bot.PollerOptions{MaxFailures: 0})
+	e.srv.fail("/f", 503)
+	f := e.addFeed("/f", nil, route(chanA, nil))
+	for range 12 {
+		if _, err := e.poll(f.ID); err == nil {
+			t.Fatal("poll of a failing feed returned no error")
+		}
+	}
+	if got, _ := e.store.Feed(e.ctx, f.ID); got.Paused || got.Failures != 12 {
+		t.Errorf("after 12 failures with max_failures 0: paused %v failures %d, want not paused and 12", got.Paused, got.Failures)
+	}
+	if n := e.sink.all(); len(n) != 0 {
+		t.Errorf("notices %+v, want none", n)
 	}
 }
