@@ -30,11 +30,18 @@ type decoder struct {
 	// a merge key: YAML lets an anchor contain an alias to itself, which
 	// followed blindly recurses until the stack overflows.
 	following map[*yaml.Node]bool
+	types     map[reflect.Type]typeFields // fieldsOf, computed once per type
 }
 
-// maxSteps bounds the nodes visited: aliases can make a small file expand
-// into billions of nodes, and no real config comes near this.
-const maxSteps = 1_000_000
+type typeFields struct {
+	byKey map[string]field
+	keys  []string
+}
+
+// maxSteps bounds the values visited: aliases can make a small file
+// expand into billions of them. A feed with two routes is about ten, so
+// this allows some 30,000 feeds.
+const maxSteps = 300_000
 
 // field is one settable key of a struct, inline fields flattened.
 type field struct {
@@ -178,11 +185,22 @@ func (d *decoder) sequence(n *yaml.Node, line int, path string, v reflect.Value)
 }
 
 func (d *decoder) mapping(n *yaml.Node, line int, path string, v reflect.Value) {
+	tf, ok := d.types[v.Type()]
+	if !ok {
+		tf.byKey, tf.keys = fieldsOf(v.Type())
+		d.types[v.Type()] = tf
+	}
+	fields, keys := tf.byKey, tf.keys
 	if n.Kind != yaml.MappingNode {
-		d.fail(line, path, "must be a mapping (key: value lines), not %s", kindName(n))
+		hint := ""
+		for _, key := range []string{"url", "to"} {
+			if _, ok := fields[key]; ok && n.Kind == yaml.ScalarNode {
+				hint = fmt.Sprintf(" (write %s: %s)", key, n.Value) // "- https://…" meant "- url: https://…"
+			}
+		}
+		d.fail(line, path, "must be a mapping (key: value lines), not %s%s", kindName(n), hint)
 		return
 	}
-	fields, keys := fieldsOf(v.Type())
 	isMerge := func(k *yaml.Node) bool { return k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" }
 	// Merged values first, wherever `<<` stands: keys written beside it win.
 	for i := 0; i+1 < len(n.Content); i += 2 {

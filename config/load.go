@@ -46,7 +46,7 @@ func parseWith(name string, data []byte, lookup func(string) (string, bool)) (*C
 		line, msg := yamlErrorLine(err)
 		return c, Problems{{File: name, Line: line, Msg: "YAML syntax: " + msg}}
 	}
-	d := &decoder{file: name, lookup: lookup, lines: map[string]int{}, failed: map[string]bool{}, following: map[*yaml.Node]bool{}}
+	d := &decoder{file: name, lookup: lookup, lines: map[string]int{}, failed: map[string]bool{}, following: map[*yaml.Node]bool{}, types: map[reflect.Type]typeFields{}}
 	if root != nil {
 		d.decode(root, "", reflect.ValueOf(c).Elem(), field{})
 	}

@@ -22,6 +22,8 @@ func TestProblems(t *testing.T) {
 		{"list where text", "web:\n  title: [a, b]\n", `herald.yaml:2: web.title: must be text, not a list`},
 		{"text where list", feed + "    routes: discord:1\n", `herald.yaml:3: feeds[0].routes: must be a list (lines starting with "- "), not text`},
 		{"text where mapping", "discord: yes\n", `herald.yaml:1: discord: must be a mapping (key: value lines), not text`},
+		{"feed as a bare URL", "feeds:\n  - https://example.com/rss\n", `herald.yaml:2: feeds[0]: must be a mapping (key: value lines), not text (write url: https://example.com/rss)`},
+		{"route as a bare place", feed + "    routes:\n      - discord:1\n", `herald.yaml:4: feeds[0].routes[0]: must be a mapping (key: value lines), not text (write to: discord:1)`},
 		{"bad number", "fetch:\n  per_host: two\n", `herald.yaml:2: fetch.per_host: "two" is not a whole number`},
 		{"decimal for a count", "fetch:\n  per_host: 2.5\n", `herald.yaml:2: fetch.per_host: "2.5" is not a whole number`},
 		{"bad bool", "discord:\n  enabled: maybe\n", `herald.yaml:2: discord.enabled: "maybe" is not true or false`},
