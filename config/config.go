@@ -125,7 +125,7 @@ type Web struct {
 // Database chooses the store.
 type Database struct {
 	Driver string `yaml:"driver"` // "sqlite" (default) or "postgres"
-	DSN    string `yaml:"dsn" herald:"secret=DATABASE_URL"`
+	DSN    string `yaml:"dsn" herald:"secret=DATABASE_URL,dsn"`
 	Path   string `yaml:"path"` // SQLite file; empty = <data dir>/herald.db
 }
 
@@ -181,6 +181,17 @@ type Link struct {
 // Log sets the log level: debug, info, warn or error.
 type Log struct {
 	Level string `yaml:"level"`
+}
+
+// dsnHasPassword reports whether a PostgreSQL DSN carries a password, in
+// URL or key=value form; one without (trust or peer auth, a .pgpass file)
+// is no secret.
+func dsnHasPassword(dsn string) bool {
+	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
+		_, ok := u.User.Password()
+		return ok || u.Query().Has("password")
+	}
+	return strings.Contains(dsn, "password")
 }
 
 // redactDSN hides a PostgreSQL password so a summary can be printed.

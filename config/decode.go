@@ -47,6 +47,7 @@ const maxSteps = 300_000
 type field struct {
 	index  []int
 	secret string // for secrets: the environment variable to suggest
+	dsn    bool   // a secret only when it holds a password
 }
 
 func (d *decoder) fail(line int, path, format string, args ...any) {
@@ -148,7 +149,7 @@ func (d *decoder) str(n *yaml.Node, line int, path string, v reflect.Value, f fi
 			d.fail(line, path, "must be text, not %s: quote it, or better write ${%s} and set that variable", kindName(n), f.secret)
 			return
 		}
-		if s != "" && !strings.Contains(n.Value, "${") {
+		if s != "" && !strings.Contains(n.Value, "${") && (!f.dsn || dsnHasPassword(s)) {
 			d.warnings = append(d.warnings, Problem{File: d.file, Line: line, Path: path,
 				Msg: fmt.Sprintf("a secret is written in the file; anyone who can read it can use it: write ${%s} and set that environment variable", f.secret)})
 		}
@@ -283,8 +284,11 @@ func fieldsOf(t reflect.Type) (map[string]field, []string) {
 			}
 			f := field{index: index}
 			if tag, ok := sf.Tag.Lookup("herald"); ok {
-				if env, ok := strings.CutPrefix(tag, "secret="); ok {
-					f.secret = env
+				for opt := range strings.SplitSeq(tag, ",") {
+					if env, ok := strings.CutPrefix(opt, "secret="); ok {
+						f.secret = env
+					}
+					f.dsn = f.dsn || opt == "dsn"
 				}
 			}
 			fields[name] = f

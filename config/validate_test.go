@@ -183,6 +183,9 @@ func TestWarnings(t *testing.T) {
 		{"literal matrix password", "matrix:\n  homeserver: https://m.example.org\n  user_id: \"@h:example.org\"\n  password: hunter2\n", `herald.yaml:4: matrix.password: a secret is written in the file; anyone who can read it can use it: write ${MATRIX_PASSWORD} and set that environment variable`},
 		{"dsn with sqlite", "database:\n  dsn: ${DATABASE_URL:-postgres://x}\n", `herald.yaml:2: database.dsn: is ignored with the sqlite driver; path sets the database file`},
 		{"missing local feed", "feeds:\n  - url: ./does-not-exist.xml\n", `herald.yaml:2: feeds[0].url: cannot read the local file ./does-not-exist.xml now (a relative path is relative to the directory Herald runs in): no such file or directory`},
+		{"literal dsn with a password", "database:\n  driver: postgres\n  dsn: postgres://herald:pw@db/herald\n", `herald.yaml:3: database.dsn: a secret is written in the file; anyone who can read it can use it: write ${DATABASE_URL} and set that environment variable`},
+		{"literal dsn without a password", "database:\n  driver: postgres\n  dsn: postgres://herald@db/herald\n", ``},
+		{"key=value dsn with a password", "database:\n  driver: postgres\n  dsn: host=db password=pw\n", `herald.yaml:3: database.dsn: a secret is written in the file; anyone who can read it can use it: write ${DATABASE_URL} and set that environment variable`},
 		{"secret from env", "discord:\n  token: ${DISCORD_TOKEN:-x}\n", ``},
 	}
 	for _, tc := range cases {
