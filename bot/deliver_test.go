@@ -196,3 +196,37 @@ func TestDeliverKeepsThreadOrder(t *testing.T) {
 		}
 	})
 }
+
+// TestDeliverShutdownGivesBackRowInFlight stops a deliverer while a send
+// hangs: Run returns, and the row is given back rather than left leased, so
+// the next instance sends it at once (the lease here is an hour) with the
+// same key.
+func TestDeliverShutdownGivesBackRowInFlight(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		r := newRelayRig(t, db)
+		opt := rigOptions("first")
+		opt.Lease = time.Hour
+		r.startDeliverer(opt)
+		hanging := make(chan string, 4)
+		r.mx.setAfter(func(ctx context.Context) error {
+			hanging <- "hung"
+			<-ctx.Done() // the platform took it; the answer never comes
+			return ctx.Err()
+		})
+		r.say(rigD1, "in flight", "")
+		<-hanging
+		r.stop() // returns only once the deliverer's goroutines are done
+		r.mx.setAfter(nil)
+
+		opt.Owner = "second"
+		r.startDeliverer(opt)
+		r.waitIdle()
+		keys, sends := r.mx.counts()
+		if got := r.mx.threadTexts(r.thread(rigMX)); len(got) != 1 {
+			t.Errorf("matrix thread holds %q, want the comment once", got)
+		}
+		if keys != 2 || sends != 3 {
+			t.Errorf("matrix: %d keys, %d sends; want 2 keys (post, comment) and the comment sent twice", keys, sends)
+		}
+	})
+}
