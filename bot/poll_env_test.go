@@ -163,28 +163,36 @@ func rssDoc(t *testing.T, items ...testItem) string {
 
 // env is a poller on a real SQLite store fetching from a loopback server.
 type env struct {
-	t      *testing.T
-	ctx    context.Context
-	store  bot.Store
-	srv    *feedServer
-	clock  *clock
-	poller *bot.Poller
-	sink   *noticeSink
+	t       *testing.T
+	ctx     context.Context
+	store   bot.Store
+	srv     *feedServer
+	clock   *clock
+	fetcher *feeds.Fetcher
+	poller  *bot.Poller
+	sink    *noticeSink
 }
 
 var t0 = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 
 func newEnv(t *testing.T, o bot.PollerOptions) *env {
 	t.Helper()
-	e := &env{t: t, ctx: t.Context(), store: storetest.Open(t), srv: newFeedServer(t), clock: &clock{t: t0}, sink: &noticeSink{}}
-	fetcher, err := feeds.NewFetcher(feeds.Options{AllowPrivate: true, Timeout: 10 * time.Second})
+	return newEnvOn(t, storetest.Open(t), o)
+}
+
+// newEnvOn is newEnv on a given store (e.g. each of storetest.Backends).
+func newEnvOn(t *testing.T, st bot.Store, o bot.PollerOptions) *env {
+	t.Helper()
+	e := &env{t: t, ctx: t.Context(), store: st, srv: newFeedServer(t), clock: &clock{t: t0}, sink: &noticeSink{}}
+	var err error
+	e.fetcher, err = feeds.NewFetcher(feeds.Options{AllowPrivate: true, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if o.Notices == nil {
 		o.Notices = e.sink
 	}
-	e.poller, err = bot.NewPoller(e.store, fetcher, e.clock.Now, nil, o)
+	e.poller, err = bot.NewPoller(e.store, e.fetcher, e.clock.Now, nil, o)
 	if err != nil {
 		t.Fatal(err)
 	}

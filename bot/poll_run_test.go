@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/heraldchat/herald/bot"
+	"github.com/heraldchat/herald/store"
+	"github.com/heraldchat/herald/store/storetest"
 )
 
 // waitFor polls cond until it holds; the deadline only catches a hang.
@@ -123,4 +125,49 @@ func TestRunStopsPromptlyWithoutLeaks(t *testing.T) {
 			t.Errorf("feed %d has %d failures after shutdown, want 0: a cancelled poll is not the feed's fault", f.ID, f.Failures)
 		}
 	}
+}
+
+// Two instances sharing one store split the due feeds between them through
+// leases: every feed is fetched once, by one of them. On both backends.
+func TestTwoInstancesPollEachFeedOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		const feedsN = 10
+		e := newEnvOn(t, db, bot.PollerOptions{Owner: "a", Workers: 3, Tick: 5 * time.Millisecond})
+		e.clock.Set(time.Now())
+		e.srv.setDelay(20 * time.Millisecond)
+		other, err := bot.NewPoller(db, e.fetcher, e.clock.Now, nil, bot.PollerOptions{Owner: "b", Workers: 3, Tick: 5 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh := items(2)
+		for i := range fresh {
+			fresh[i].Published = fresh[i].Published.Add(e.clock.Now().Sub(t0)) // within the max age
+		}
+		var ids []int64
+		for i := range feedsN {
+			path := fmt.Sprintf("/f%d", i)
+			e.srv.set(path, rssDoc(t, fresh...))
+			ids = append(ids, e.addFeed(path, nil, route(chanA, nil)).ID)
+		}
+		stopA, stopB := runPoller(t, e.poller), runPoller(t, other)
+		waitFor(t, "every feed polled", func() bool {
+			for _, id := range ids {
+				f, err := e.store.Feed(e.ctx, id)
+				if err != nil || !f.Primed {
+					return false
+				}
+			}
+			return true
+		})
+		stopA()
+		stopB()
+		for i := range feedsN {
+			if n, _ := e.srv.counts(fmt.Sprintf("/f%d", i)); n != 1 {
+				t.Errorf("/f%d fetched %d times, want once", i, n)
+			}
+		}
+		if rows := e.pending(); len(rows) != feedsN {
+			t.Errorf("%d pending posts, want %d (one per feed's first poll)", len(rows), feedsN)
+		}
+	})
 }
