@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/heraldchat/herald/bot"
 	"github.com/heraldchat/herald/richtext"
@@ -70,114 +69,6 @@ func unmarshalText(s string, t *richtext.Text) error {
 		return nil
 	}
 	return json.Unmarshal([]byte(s), t)
-}
-
-// Ingest stores the articles of one feed in one transaction. Each item is
-// looked up by (feed, key): a tombstoned key is skipped; a new one is
-// inserted with one outbox row per delivery; a known one with another hash
-// is updated and gets an EditArticle row per post already made; otherwise
-// it is unchanged. Outbox keys are derived from what they deliver, so
-// running the same ingest twice queues nothing twice.
-func (d *DB) Ingest(ctx context.Context, feedID int64, items []bot.Incoming) ([]bot.IngestResult, error) {
-	for i, in := range items {
-		if in.Article.Key == "" {
-			return nil, fmt.Errorf("ingest into feed %d: item %d (%q) has no key", feedID, i, in.Article.Title)
-		}
-	}
-	var out []bot.IngestResult
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
-		out = out[:0]
-		for _, in := range items {
-			r, err := ingestOne(ctx, tx, feedID, in)
-			if err != nil {
-				return fmt.Errorf("article %q: %w", in.Article.Key, err)
-			}
-			out = append(out, r)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("ingest into feed %d: %w", feedID, err)
-	}
-	return out, nil
-}
-
-func ingestOne(ctx context.Context, tx *sql.Tx, feedID int64, in bot.Incoming) (bot.IngestResult, error) {
-	a := in.Article
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM tombstones WHERE feed_id = $1 AND key = $2`, feedID, a.Key).Scan(&n); err != nil {
-		return bot.IngestResult{}, fmt.Errorf("check tombstone: %w", err)
-	}
-	if n > 0 {
-		return bot.IngestResult{Outcome: bot.ArticleRemoved}, nil
-	}
-	v, err := encodeArticle(a)
-	if err != nil {
-		return bot.IngestResult{}, err
-	}
-	var id int64
-	var hash string
-	var rev int
-	err = tx.QueryRowContext(ctx, `SELECT id, hash, revision FROM articles WHERE feed_id = $1 AND key = $2`, feedID, a.Key).Scan(&id, &hash, &rev)
-	if errors.Is(err, sql.ErrNoRows) {
-		// ON CONFLICT DO NOTHING: should an expired lease let a second
-		// instance ingest the same item at once, the loser sees no row here
-		// and treats the item as known instead of failing the whole batch.
-		err = tx.QueryRowContext(ctx, `INSERT INTO articles (feed_id, key, guid, url, title, summary, body, image,
-	author, categories, published, updated, lang, comments_feed, comment_count, hash, created)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-ON CONFLICT (feed_id, key) DO NOTHING RETURNING id`,
-			feedID, a.Key, a.GUID, a.URL, a.Title, v.summary, v.body, a.Image, a.Author, v.categories,
-			ms(a.Published), ms(a.Updated), a.Lang, a.CommentsFeed, a.CommentCount, a.Hash, nowMS()).Scan(&id)
-		if err == nil {
-			for _, dl := range in.Deliveries {
-				kind := dl.Kind
-				if kind == "" {
-					kind = bot.PostArticle
-				}
-				row := bot.OutboxRow{Kind: kind, Target: dl.Place, ArticleID: id, NotBefore: dl.NotBefore,
-					Key: bot.OutboxKey(string(kind), strconv.FormatInt(id, 10), string(dl.Place.Platform), string(dl.Place.Channel))}
-				if err := enqueue(ctx, tx, row); err != nil {
-					return bot.IngestResult{}, err
-				}
-			}
-			return bot.IngestResult{ArticleID: id, Outcome: bot.ArticleNew}, nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return bot.IngestResult{}, fmt.Errorf("insert: %w", err)
-		}
-		err = tx.QueryRowContext(ctx, `SELECT id, hash, revision FROM articles WHERE feed_id = $1 AND key = $2`, feedID, a.Key).Scan(&id, &hash, &rev)
-	}
-	if err != nil {
-		return bot.IngestResult{}, fmt.Errorf("look up: %w", err)
-	}
-	if hash == a.Hash {
-		return bot.IngestResult{ArticleID: id, Outcome: bot.ArticleUnchanged}, nil
-	}
-	rev++
-	_, err = tx.ExecContext(ctx, `UPDATE articles SET guid = $2, url = $3, title = $4, summary = $5, body = $6,
-	image = $7, author = $8, categories = $9, published = $10, updated = $11, lang = $12, comments_feed = $13,
-	comment_count = $14, hash = $15, revision = $16
-WHERE id = $1`, id, a.GUID, a.URL, a.Title, v.summary, v.body, a.Image, a.Author, v.categories,
-		ms(a.Published), ms(a.Updated), a.Lang, a.CommentsFeed, a.CommentCount, a.Hash, rev)
-	if err != nil {
-		return bot.IngestResult{}, fmt.Errorf("update article %d: %w", id, err)
-	}
-	posts, err := postsOf(ctx, tx, id)
-	if err != nil {
-		return bot.IngestResult{}, err
-	}
-	for _, p := range posts {
-		// The revision is in the key: each update is its own edit, even if
-		// the content goes back to an earlier hash.
-		row := bot.OutboxRow{Kind: bot.EditArticle, Target: p.Place, ArticleID: id,
-			Key: bot.OutboxKey(string(bot.EditArticle), strconv.FormatInt(id, 10), strconv.Itoa(rev),
-				string(p.Place.Platform), string(p.Place.Channel), string(p.Message))}
-		if err := enqueue(ctx, tx, row); err != nil {
-			return bot.IngestResult{}, err
-		}
-	}
-	return bot.IngestResult{ArticleID: id, Outcome: bot.ArticleUpdated}, nil
 }
 
 // Article returns one article.

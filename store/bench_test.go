@@ -75,3 +75,33 @@ func BenchmarkDeliver(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkIngestUnchanged re-ingests a known feed of 500 items: the
+// steady state of every poll that is not a 304.
+func BenchmarkIngestUnchanged(b *testing.B) {
+	for _, be := range storetest.Backends() {
+		b.Run(be.Driver, func(b *testing.B) {
+			db := be.Open(b)
+			ctx := b.Context()
+			f, err := db.AddFeed(ctx, bot.FeedSpec{URL: "https://bench.example/feed"}, bot.FromConfig)
+			if err != nil {
+				b.Fatal(err)
+			}
+			items := make([]bot.Incoming, 500)
+			for i := range items {
+				items[i] = bot.Incoming{Article: article(fmt.Sprint("k", i), "h"), Deliveries: deliveries(discord("1"))}
+			}
+			if _, err := db.Ingest(ctx, f.ID, items); err != nil {
+				b.Fatal(err)
+			}
+			n := 0
+			for b.Loop() {
+				if _, err := db.Ingest(ctx, f.ID, items); err != nil {
+					b.Fatal(err)
+				}
+				n += len(items)
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "items/s")
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -212,4 +213,61 @@ func allRows(t *testing.T, db *store.DB) []bot.OutboxRow {
 		out = append(out, rows...)
 	}
 	return out
+}
+
+// TestIngestBatchEdges: a key twice in one batch, and a batch larger than
+// one lookup chunk.
+func TestIngestBatchEdges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := ctxFor(t)
+		f := mustAddFeed(t, db, "https://edges.example/feed", bot.FromConfig)
+		res, err := db.Ingest(ctx, f.ID, []bot.Incoming{
+			{Article: article("twice", "h1"), Deliveries: deliveries(discord("1"))},
+			{Article: article("twice", "h1"), Deliveries: deliveries(discord("1"))},
+			{Article: article("twice", "h2"), Deliveries: deliveries(discord("1"))},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := outcomes(res), []bot.IngestOutcome{bot.ArticleNew, bot.ArticleUnchanged, bot.ArticleUpdated}; !reflect.DeepEqual(got, want) {
+			t.Errorf("one key three times = %v, want %v", got, want)
+		}
+		if res[0].ArticleID != res[1].ArticleID || res[1].ArticleID != res[2].ArticleID {
+			t.Errorf("ids %d %d %d, want one article", res[0].ArticleID, res[1].ArticleID, res[2].ArticleID)
+		}
+		if rows := allRows(t, db); len(rows) != 1 {
+			t.Errorf("%d outbox rows, want 1 (no post yet, so no edit row)", len(rows))
+		}
+
+		const n = 1203 // more than two lookup chunks
+		var big []bot.Incoming
+		for i := range n {
+			big = append(big, bot.Incoming{Article: bot.Article{Key: fmt.Sprint("big", i), Hash: "h"}})
+		}
+		if err := db.Tombstone(ctx, res[0].ArticleID); err != nil {
+			t.Fatal(err)
+		}
+		big = append(big, bot.Incoming{Article: article("twice", "h3")})
+		first, err := db.Ingest(ctx, f.ID, big)
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, err := db.Ingest(ctx, f.ID, big)
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := func(rs []bot.IngestResult) map[bot.IngestOutcome]int {
+			m := map[bot.IngestOutcome]int{}
+			for _, r := range rs {
+				m[r.Outcome]++
+			}
+			return m
+		}
+		if got, want := count(first), map[bot.IngestOutcome]int{bot.ArticleNew: n, bot.ArticleRemoved: 1}; !reflect.DeepEqual(got, want) {
+			t.Errorf("first big batch = %v, want %v", got, want)
+		}
+		if got, want := count(second), map[bot.IngestOutcome]int{bot.ArticleUnchanged: n, bot.ArticleRemoved: 1}; !reflect.DeepEqual(got, want) {
+			t.Errorf("second big batch = %v, want %v", got, want)
+		}
+	})
 }
