@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -256,11 +257,26 @@ func SafeURL(s string) bool {
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "http", "https":
-		return u.Host != ""
+		return u.Host != "" && cleanHost(u.Host)
 	case "mailto":
 		return u.Opaque != ""
 	}
 	return false
+}
+
+// cleanHost allows letters, digits and . - : [ ] (ports, IPv6) in a host,
+// so no renderer has to escape or encode a host.
+func cleanHost(h string) bool {
+	for _, r := range h {
+		switch {
+		case r == '.' || r == '-' || r == ':' || r == '[' || r == ']':
+		case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
+		case r > 0x7f && unicode.IsLetter(r) || r > 0x7f && unicode.IsDigit(r) || r > 0x7f && unicode.IsMark(r):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func attr(n *html.Node, key string) string {

@@ -162,6 +162,12 @@ func normInlines(nodes []Node) []Node {
 			if len(n.Children) == 0 {
 				continue
 			}
+			// Formatting over white space alone shows nothing (and
+			// Markdown cannot write it): keep the space, drop the format.
+			if n.Kind != Link && strings.TrimSpace(InlineText(n.Children)) == "" && !hasAtoms(n.Children) {
+				out = normInlines(append(out, n.Children...))
+				continue
+			}
 			// **a****b** would not read back as bold: merge neighbours.
 			if len(out) > 0 && out[len(out)-1].Kind == n.Kind && out[len(out)-1].URL == n.URL {
 				prev := &out[len(out)-1]
@@ -219,4 +225,20 @@ func unnest(k Kind, nodes []Node) []Node {
 		out = append(out, c)
 	}
 	return out
+}
+
+// hasAtoms says whether inline nodes hold anything but text and breaks.
+func hasAtoms(nodes []Node) bool {
+	for _, n := range nodes {
+		switch n.Kind {
+		case Plain, LineBreak:
+		case Bold, Italic, Underline, Strike, Spoiler:
+			if hasAtoms(n.Children) {
+				return true
+			}
+		default:
+			return true
+		}
+	}
+	return false
 }

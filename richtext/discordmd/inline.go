@@ -16,12 +16,22 @@ var snowflake = regexp.MustCompile(`^[0-9]{1,20}$`)
 func renderInline(nodes []richtext.Node) string {
 	var b strings.Builder
 	for _, n := range nodes {
+		// Render into a builder that knows whether a line has begun, so
+		// escaping of line starts sees the real context.
 		var one strings.Builder
+		prev := b.String()
+		seeded := prev != "" && prev[len(prev)-1] != '\n'
+		if seeded {
+			one.WriteByte('x')
+		}
 		writeInline(&one, n)
 		out := one.String()
+		if seeded {
+			out = out[1:]
+		}
 		// "**a**" then "*b*" would read as "**a***b*", which Discord
 		// parses differently: a zero-width space keeps the markers apart.
-		if prev := b.String(); prev != "" && out != "" && needsGap(prev[len(prev)-1], out[0]) {
+		if prev != "" && out != "" && needsGap(prev[len(prev)-1], out[0]) {
 			b.WriteString(zwsp)
 		}
 		b.WriteString(out)
@@ -167,20 +177,31 @@ func sameAddress(label, target string) bool {
 	return strip(label) == strip(target)
 }
 
-// cleanURL percent-encodes what would end <…> or a masked link early.
+// cleanURL percent-encodes, after the host, what would end <…> or a masked
+// link early, and the emphasis characters: Discord's emphasis rules do not
+// stop at link syntax, so a * or _ in an address inside *italic* would end
+// it. Encoded, the address is equivalent (RFC 3986 2.3; Parse decodes
+// them). Hosts are plain already (richtext.SafeURL).
 func cleanURL(s string) string {
 	s = strings.TrimSpace(s)
 	if u, err := url.Parse(s); err == nil {
 		s = u.String()
 	}
+	start := 0
+	if i := strings.Index(s, "://"); i >= 0 {
+		start = i + 3
+		if j := strings.IndexAny(s[start:], "/?#"); j >= 0 {
+			start += j
+		} else {
+			start = len(s)
+		}
+	}
 	var b strings.Builder
-	for _, r := range s {
+	b.WriteString(s[:start])
+	for _, r := range s[start:] {
 		switch {
 		case r == '<', r == '>', r == '(', r == ')', r == '[', r == ']', r == '"', r == '`', r == '\\', r == '|',
 			r == '*', r == '_', r == '~', unicode.IsSpace(r), unicode.IsControl(r):
-			// Emphasis rules do not stop at link syntax, so a * or _
-			// in an address inside *italic* would end it early. Encoded,
-			// the address is equivalent (RFC 3986 2.3; Parse decodes).
 			for _, c := range []byte(string(r)) {
 				fmt.Fprintf(&b, "%%%02X", c)
 			}
