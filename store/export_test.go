@@ -48,3 +48,21 @@ func (d *DB) Columns(ctx context.Context) (map[string]bool, error) {
 
 // SplitMigration exposes the marker parser.
 var SplitMigration = splitMigration
+
+// Pragma reads one SQLite pragma on the writer and on a reader connection.
+func (d *DB) Pragma(ctx context.Context, name string) (write, read string, err error) {
+	if err := d.write.QueryRowContext(ctx, "PRAGMA "+name).Scan(&write); err != nil {
+		return "", "", err
+	}
+	if err := d.read.QueryRowContext(ctx, "PRAGMA "+name).Scan(&read); err != nil {
+		return "", "", err
+	}
+	return write, read, nil
+}
+
+// CountRows counts the rows of a table.
+func (d *DB) CountRows(ctx context.Context, table string) (int, error) {
+	var n int
+	err := d.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table).Scan(&n)
+	return n, err
+}
