@@ -49,13 +49,18 @@ type DigesterStore interface {
 const defaultDigestMax = 10
 
 // Digester posts each digest route's collected articles as one post on the
-// route's own schedule.
+// route's own schedule. A digest lists at most Digest.Max articles (10 by
+// default), oldest first; the rest wait for the next one. Quiet hours do
+// not apply: the digest's schedule is its own.
 type Digester struct {
 	store DigesterStore
 	now   func() time.Time
 	log   *slog.Logger
 	loc   *time.Location
 	tick  time.Duration
+	// Notify, when set, is called after a digest post was queued
+	// (Deliverer.Kick).
+	Notify func()
 }
 
 // NewDigester builds the digest job. loc is the zone digest schedules run
@@ -172,6 +177,9 @@ func (d *Digester) route(ctx context.Context, f Feed, place Place, dg config.Dig
 			switch {
 			case err == nil:
 				posted = true
+				if d.Notify != nil {
+					d.Notify()
+				}
 			case errors.Is(err, ErrExists):
 				// Another instance composed this slot first.
 			default:

@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,6 +29,8 @@ func TestDigestCollectsThenPostsOnce(t *testing.T) {
 	e.mustPoll(f.ID)
 
 	d := bot.NewDigester(ds, e.clock.Now, nil, time.UTC, 0)
+	var kicks atomic.Int32
+	d.Notify = func() { kicks.Add(1) }
 	if n, err := d.RunDue(e.ctx); err != nil || n != 0 {
 		t.Fatalf("first RunDue: %d posts, %v; want 0 (the first slot is tomorrow 08:00)", n, err)
 	}
@@ -40,5 +43,42 @@ func TestDigestCollectsThenPostsOnce(t *testing.T) {
 		"post_article matrix:!b:example.org Digest: f — 3 articles")
 	if n, err := d.RunDue(e.ctx); err != nil || n != 0 {
 		t.Errorf("RunDue again: %d posts, %v; want 0", n, err)
+	}
+	if n := kicks.Load(); n != 1 {
+		t.Errorf("deliverer kicked %d times, want 1", n)
+	}
+}
+
+// A digest lists at most Max articles; the rest wait for the next slot.
+func TestDigestMaxLeavesTheRestForNextTime(t *testing.T) {
+	e := newEnv(t, bot.PollerOptions{})
+	ds, ok := any(e.store).(bot.DigesterStore)
+	if !ok {
+		t.Skip("the store does not implement bot.DigestStore yet")
+	}
+	all := 5
+	e.srv.set("/f", rssDoc(t, items(5)...))
+	f := e.addFeed("/f", config.FeedOptions{FirstPost: &all}, route(roomB, config.RouteOptions{Digest: &config.Digest{Schedule: "@hourly", Max: 3}}))
+	e.mustPoll(f.ID)
+	d := bot.NewDigester(ds, e.clock.Now, nil, time.UTC, 0)
+	const (
+		d3 = "post_article matrix:!b:example.org Digest: f — 3 articles"
+		d2 = "post_article matrix:!b:example.org Digest: f — 2 articles"
+	)
+	entry := func(s string) string { return "digest_entry matrix:!b:example.org Story " + s }
+	for _, step := range []struct {
+		at   time.Time
+		want []string
+	}{
+		{t0, []string{entry("A"), entry("B"), entry("C"), entry("D"), entry("E")}}, // learns its first slot, 13:00
+		{t0.Add(time.Hour), []string{d3, entry("D"), entry("E")}},                  // queue order: the first three queued
+		{t0.Add(2 * time.Hour), []string{d3, d2}},
+		{t0.Add(3 * time.Hour), []string{d3, d2}}, // nothing left: no empty digest
+	} {
+		e.clock.Set(step.at)
+		if _, err := d.RunDue(e.ctx); err != nil {
+			t.Fatalf("RunDue at %v: %v", step.at, err)
+		}
+		wantRows(t, e, step.want...)
 	}
 }

@@ -38,6 +38,7 @@ type PollerOptions struct {
 	Lease           time.Duration  // how long a leased feed is ours; 5m
 	Tick            time.Duration  // how often due feeds are looked for; 1s
 	Notices         NoticeSink     // told when a feed is paused; may be nil
+	Notify          func()         // called after a poll queued outbox rows (Deliverer.Kick); may be nil
 }
 
 func (o PollerOptions) withDefaults() PollerOptions {
@@ -100,6 +101,9 @@ type PollResult struct {
 func (p *Poller) PollOnce(ctx context.Context, f Feed) (PollResult, error) {
 	start := p.now()
 	res, sched, err := p.poll(ctx, f, start)
+	if (res.Queued > 0 || res.Updated > 0) && p.opt.Notify != nil {
+		p.opt.Notify() // the rows are committed: the deliverer may start now
+	}
 	if err != nil && ctx.Err() != nil {
 		// Shutting down: record nothing, the lease lapses and the next
 		// owner polls the feed again.

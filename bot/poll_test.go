@@ -3,6 +3,7 @@ package bot_test
 import (
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,7 +36,8 @@ func wantRows(t *testing.T, e *env, want ...string) {
 }
 
 func TestFirstPollPostsNewestOnlyThenNewItems(t *testing.T) {
-	e := newEnv(t, bot.PollerOptions{})
+	var kicks atomic.Int32
+	e := newEnv(t, bot.PollerOptions{Notify: func() { kicks.Add(1) }})
 	e.srv.set("/f", rssDoc(t, items(5)...))
 	f := e.addFeed("/f", nil, route(chanA, nil), route(roomB, nil))
 
@@ -44,6 +46,9 @@ func TestFirstPollPostsNewestOnlyThenNewItems(t *testing.T) {
 		t.Errorf("first poll: new %d queued %d, want 5 new (all recorded) and 2 deliveries (newest to 2 routes)", r.New, r.Queued)
 	}
 	wantRows(t, e, "post_article discord:100 Story A", "post_article matrix:!b:example.org Story A")
+	if n := kicks.Load(); n != 1 {
+		t.Errorf("deliverer kicked %d times after queuing posts, want 1", n)
+	}
 
 	// Unchanged: a conditional GET, a 304, nothing parsed or queued.
 	e.clock.Set(t0.Add(10 * time.Minute))
@@ -53,6 +58,9 @@ func TestFirstPollPostsNewestOnlyThenNewItems(t *testing.T) {
 	}
 	if req, cond := e.srv.counts("/f"); req != 2 || cond != 1 {
 		t.Errorf("server saw %d requests, %d conditional; want 2 and 1", req, cond)
+	}
+	if n := kicks.Load(); n != 1 {
+		t.Errorf("deliverer kicked %d times after a 304, want still 1", n)
 	}
 
 	// One new item on a primed feed is posted, the old ones are not again.
