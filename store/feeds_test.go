@@ -251,3 +251,78 @@ func TestRecordPoll(t *testing.T) {
 		wantErrIs(t, "RecordPoll of an unknown feed", db.RecordPoll(ctx, 9999, ok), bot.ErrNotFound)
 	})
 }
+
+// TestRemoveFeedKeepsArticles: removing a feed stops its pending posts but
+// keeps its articles, and re-adding it resumes its dedup history.
+func TestRemoveFeedKeepsArticles(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := ctxFor(t)
+		f := mustAddFeed(t, db, "https://removed.example/feed", bot.FromCommand, discord("1"))
+		res, err := db.Ingest(ctx, f.ID, []bot.Incoming{
+			{Article: article("posted", "h"), Deliveries: deliveries(discord("1"))},
+			{Article: article("waiting", "h"), Deliveries: deliveries(discord("1"))},
+			{Article: article("gone", "h")},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pending, _ := db.OutboxRows(ctx, bot.OutboxPending, 0)
+		if err := db.CompletePost(ctx, pending[0].ID, bot.PostRef{Place: discord("1"), Message: "m"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Tombstone(ctx, res[2].ArticleID); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.RemoveFeed(ctx, f.ID); err != nil {
+			t.Fatal(err)
+		}
+		if a, err := db.Article(ctx, res[0].ArticleID); err != nil || a.FeedID != f.ID {
+			t.Errorf("article of a removed feed = %+v, %v; want kept with its feed", a, err)
+		}
+		if p, _ := db.OutboxRows(ctx, bot.OutboxPending, 0); len(p) != 0 {
+			t.Errorf("pending rows after removing the feed: %+v", p)
+		}
+		if d, _ := db.OutboxRows(ctx, bot.OutboxDone, 0); len(d) != 1 {
+			t.Errorf("done rows after removing the feed: %+v, want the one kept", d)
+		}
+
+		back := mustAddFeed(t, db, "https://removed.example/feed", bot.FromCommand, discord("1"))
+		if back.ID != f.ID || back.Primed {
+			t.Errorf("re-added feed = %+v, want id %d, not primed", back, f.ID)
+		}
+		res, err = db.Ingest(ctx, f.ID, []bot.Incoming{
+			{Article: article("posted", "h"), Deliveries: deliveries(discord("1"))},
+			{Article: article("gone", "h"), Deliveries: deliveries(discord("1"))},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := outcomes(res); got[0] != bot.ArticleUnchanged || got[1] != bot.ArticleRemoved {
+			t.Errorf("after re-adding: outcomes %v, want unchanged and tombstoned", got)
+		}
+	})
+}
+
+// TestSyncAdoptsCommandFeed: a config entry for a URL added by command
+// takes the feed over, routes and all.
+func TestSyncAdoptsCommandFeed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := ctxFor(t)
+		cmd := mustAddFeed(t, db, "https://both.example/feed", bot.FromCommand, discord("1"))
+		err := db.SyncConfigFeeds(ctx, []bot.FeedSpec{{URL: cmd.URL, Name: "From config", Routes: []bot.RouteSpec{{Place: matrix("!r:x")}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := db.Feed(ctx, cmd.ID)
+		routes, _ := db.Routes(ctx, cmd.ID)
+		if got.Origin != bot.FromConfig || got.Name != "From config" || len(routes) != 1 || routes[0].Place != matrix("!r:x") {
+			t.Errorf("adopted feed = %+v with routes %+v; want the config's", got, routes)
+		}
+		// From then on the config owns it: dropping it from the config removes it.
+		if err := db.SyncConfigFeeds(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		_, err = db.Feed(ctx, cmd.ID)
+		wantErrIs(t, "adopted feed after leaving the config", err, bot.ErrNotFound)
+	})
+}
