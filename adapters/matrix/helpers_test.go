@@ -224,7 +224,7 @@ func synced(t *testing.T, a *Adapter) {
 	t.Helper()
 	deadline := time.Now().Add(waitFor)
 	for time.Now().Before(deadline) {
-		if tok, err := a.state(context.Background(), "sync_token"); err == nil && tok != "" {
+		if tok, err := a.state(context.Background(), "sync_position"); err == nil && tok != "" {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -260,3 +260,5 @@ func awaitTrue(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func isPermanent(err error) bool { return errors.Is(err, bot.ErrPermanent) }

@@ -2,9 +2,11 @@ package matrix
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -67,11 +69,12 @@ func (a *Adapter) syncLoop(ctx context.Context, in bot.Inbox) error {
 	if err != nil {
 		return fmt.Errorf("matrix: %w", err)
 	}
-	since, err := a.state(ctx, "sync_token")
+	pos, err := a.loadPosition(ctx)
 	if err != nil {
 		return err
 	}
 	for ctx.Err() == nil {
+		since := pos.Since
 		var resp *mautrix.RespSync
 		err := a.retry(ctx, "sync", func(ctx context.Context) (err error) {
 			resp, err = cli.FullSyncRequest(ctx, mautrix.ReqSync{
@@ -87,7 +90,7 @@ func (a *Adapter) syncLoop(ctx context.Context, in bot.Inbox) error {
 			}
 			return fmt.Errorf("matrix: %w", err)
 		}
-		events, err := a.batch(ctx, cli, resp, since)
+		events, last, err := a.batch(ctx, cli, resp, pos)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -104,21 +107,65 @@ func (a *Adapter) syncLoop(ctx context.Context, in bot.Inbox) error {
 				return err
 			}
 		}
-		if err := a.retryPlain(ctx, "keep sync token", func(ctx context.Context) error {
-			return a.setState(ctx, "sync_token", resp.NextBatch)
-		}); err != nil {
+		next := position{Since: resp.NextBatch, Last: maps.Clone(pos.Last)}
+		if next.Last == nil {
+			next.Last = map[id.RoomID]id.EventID{}
+		}
+		maps.Copy(next.Last, last)
+		// The inbox has every event of the batch: keep the position even if
+		// Run is being stopped right now, or the next run would replay it.
+		keepCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		err = a.retryPlain(keepCtx, "keep sync position", func(ctx context.Context) error {
+			return a.storePosition(ctx, next)
+		})
+		cancel()
+		if err != nil {
 			return err
 		}
-		since = resp.NextBatch
+		pos = next
 	}
 	return ctx.Err()
+}
+
+// position is where the adapter is in the event stream: the /sync token,
+// and the last timeline event handed over in each room. The token alone is
+// not enough: when a room's timeline is limited, the gap is fetched with
+// /messages, and Dendrite does not stop that at the token, so the last
+// event seen is where the gap ends. Both are one value in the state store,
+// written at once.
+type position struct {
+	Since string                   `json:"since"`
+	Last  map[id.RoomID]id.EventID `json:"last,omitempty"`
+}
+
+func (a *Adapter) loadPosition(ctx context.Context) (position, error) {
+	raw, err := a.state(ctx, "sync_position")
+	if err != nil || raw == "" {
+		return position{}, err
+	}
+	var p position
+	if err := json.Unmarshal([]byte(raw), &p); err != nil {
+		// Starting over would skip what was said meanwhile; better to say so.
+		return position{}, bot.Permanent(fmt.Errorf("matrix: the kept sync position is damaged (%v); delete state key %q to start from now", err, a.stateKey("sync_position")))
+	}
+	return p, nil
+}
+
+func (a *Adapter) storePosition(ctx context.Context, p position) error {
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("matrix: keep sync position: %w", err)
+	}
+	return a.setState(ctx, "sync_position", string(raw))
 }
 
 // batch turns one /sync response into events for the inbox, in timeline
 // order per room, after handling invites, leaves, member names and
 // encryption. On the very first sync (no stored position) it hands over
 // nothing: what was said before Herald arrived is not its business.
-func (a *Adapter) batch(ctx context.Context, cli *mautrix.Client, resp *mautrix.RespSync, since string) ([]bot.Event, error) {
+func (a *Adapter) batch(ctx context.Context, cli *mautrix.Client, resp *mautrix.RespSync, pos position) ([]bot.Event, map[id.RoomID]id.EventID, error) {
+	since := pos.Since
+	last := map[id.RoomID]id.EventID{}
 	for room, inv := range resp.Rooms.Invite {
 		a.invited(ctx, cli, room, inv)
 	}
@@ -142,6 +189,9 @@ func (a *Adapter) batch(ctx context.Context, cli *mautrix.Client, resp *mautrix.
 			ev.RoomID = room
 			a.observeState(ev)
 		}
+		if n := len(jr.Timeline.Events); n > 0 {
+			last[room] = jr.Timeline.Events[n-1].ID
+		}
 		if since == "" {
 			for _, ev := range jr.Timeline.Events {
 				ev.RoomID = room
@@ -151,9 +201,9 @@ func (a *Adapter) batch(ctx context.Context, cli *mautrix.Client, resp *mautrix.
 		}
 		timeline := jr.Timeline.Events
 		if jr.Timeline.Limited && jr.Timeline.PrevBatch != "" {
-			gap, err := a.backfill(ctx, cli, room, jr.Timeline.PrevBatch, since)
+			gap, err := a.backfill(ctx, cli, room, jr.Timeline.PrevBatch, since, pos.Last[room])
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			timeline = append(gap, timeline...)
 		}
@@ -165,20 +215,28 @@ func (a *Adapter) batch(ctx context.Context, cli *mautrix.Client, resp *mautrix.
 			}
 		}
 	}
-	return out, nil
+	return out, last, nil
 }
 
-// backfill fetches the events a limited timeline left out, between the
-// previous sync position and the timeline's start, oldest first.
-func (a *Adapter) backfill(ctx context.Context, cli *mautrix.Client, room id.RoomID, from, to string) ([]*event.Event, error) {
+// backfill fetches the events a limited timeline left out, oldest first:
+// back from the timeline's start to the last event handed over before
+// (seen), or to the previous sync token when there is none.
+func (a *Adapter) backfill(ctx context.Context, cli *mautrix.Client, room id.RoomID, from, to string, seen id.EventID) ([]*event.Event, error) {
 	var newestFirst []*event.Event
-	for page := 0; page < maxBackfillPages; page++ {
+	found := false
+	for page := 0; page < maxBackfillPages && !found; page++ {
 		resp, err := cli.Messages(ctx, room, from, to, mautrix.DirectionBackward, nil, 100)
 		if err != nil {
 			return nil, fmt.Errorf("fill the gap in %s: %w", room, err)
 		}
-		newestFirst = append(newestFirst, resp.Chunk...)
-		if len(resp.Chunk) == 0 || resp.End == "" || resp.End == from {
+		for _, ev := range resp.Chunk {
+			if seen != "" && ev.ID == seen {
+				found = true
+				break
+			}
+			newestFirst = append(newestFirst, ev)
+		}
+		if found || len(resp.Chunk) == 0 || resp.End == "" || resp.End == from {
 			break
 		}
 		from = resp.End
@@ -188,7 +246,8 @@ func (a *Adapter) backfill(ctx context.Context, cli *mautrix.Client, room id.Roo
 		}
 	}
 	slices.Reverse(newestFirst)
-	a.log.Info("matrix filled a gap in the timeline", slog.String("room_id", string(room)), slog.Int("events", len(newestFirst)))
+	a.log.Info("matrix filled a gap in the timeline", slog.String("room_id", string(room)), slog.Int("events", len(newestFirst)),
+		slog.Bool("reached_last_seen", found))
 	return newestFirst, nil
 }
 
