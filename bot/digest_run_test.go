@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"context"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -80,5 +81,27 @@ func TestDigestMaxLeavesTheRestForNextTime(t *testing.T) {
 			t.Fatalf("RunDue at %v: %v", step.at, err)
 		}
 		wantRows(t, e, step.want...)
+	}
+}
+
+func TestDigesterRunStopsOnCancel(t *testing.T) {
+	e := newEnv(t, bot.PollerOptions{})
+	ds, ok := any(e.store).(bot.DigesterStore)
+	if !ok {
+		t.Skip("the store does not implement bot.DigestStore yet")
+	}
+	d := bot.NewDigester(ds, e.clock.Now, nil, time.UTC, 5*time.Millisecond)
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	time.Sleep(20 * time.Millisecond) // let it tick a few times
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run returned %v, want nil on cancel", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Digester.Run did not return after its context ended")
 	}
 }
