@@ -46,10 +46,7 @@ func TestCommentsInThread(t *testing.T) {
 	if err != nil || len(ids) != 1 {
 		t.Fatalf("PostComment = %v, %v; want one event", ids, err)
 	}
-	ev, err := alice.GetEvent(ctx, room, id.EventID(ids[0]))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ev := alice.event(t, room, id.EventID(ids[0]))
 	rel := relation(t, ev)
 	if rel["rel_type"] != "m.thread" || rel["event_id"] != root || rel["is_falling_back"] != true || inReplyTo(rel) != root {
 		t.Errorf("comment relation = %v, want m.thread on %s falling back to it", rel, root)
@@ -64,10 +61,7 @@ func TestCommentsInThread(t *testing.T) {
 	if err != nil || len(replyIDs) != 1 {
 		t.Fatalf("PostReply = %v, %v", replyIDs, err)
 	}
-	ev, err = alice.GetEvent(ctx, room, id.EventID(replyIDs[0]))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ev = alice.event(t, room, id.EventID(replyIDs[0]))
 	rel = relation(t, ev)
 	if rel["rel_type"] != "m.thread" || rel["event_id"] != root || rel["is_falling_back"] == true || inReplyTo(rel) != string(ids[0]) {
 		t.Errorf("reply relation = %v, want m.thread on %s replying to %s without fallback", rel, root, ids[0])
@@ -79,7 +73,7 @@ func TestCommentsInThread(t *testing.T) {
 		t.Fatalf("EditComment: %v", err)
 	}
 	var replacement *event.Event
-	for _, ev := range alice.roomEvents(t, room) {
+	for _, ev := range alice.settled(t, room) {
 		if r := relation(t, ev); r["rel_type"] == "m.replace" && r["event_id"] == string(ids[0]) {
 			replacement = ev
 		}
@@ -98,10 +92,8 @@ func TestCommentsInThread(t *testing.T) {
 	if err := a.Delete(ctx, place, replyIDs); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
-	gone, err := alice.GetEvent(ctx, room, id.EventID(replyIDs[0]))
-	if err != nil {
-		t.Fatal(err)
-	}
+	alice.settled(t, room)
+	gone := alice.event(t, room, id.EventID(replyIDs[0]))
 	if len(gone.Content.Raw) != 0 || gone.Unsigned.RedactedBecause == nil {
 		t.Errorf("deleted comment = content %v, redacted_because %v; want it redacted", gone.Content.Raw, gone.Unsigned.RedactedBecause)
 	}
@@ -160,7 +152,7 @@ func TestSendIsIdempotent(t *testing.T) {
 func botEvents(t *testing.T, p *peer, room id.RoomID, a *Adapter) []*event.Event {
 	t.Helper()
 	var out []*event.Event
-	for _, ev := range p.roomEvents(t, room) {
+	for _, ev := range p.settled(t, room) {
 		if ev.Sender == a.user {
 			out = append(out, ev)
 		}

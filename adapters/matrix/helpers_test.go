@@ -262,3 +262,42 @@ func awaitTrue(t *testing.T, what string, cond func() bool) {
 }
 
 func isPermanent(err error) bool { return errors.Is(err, bot.ErrPermanent) }
+
+// event reads one event as a client would, waiting for Dendrite to make it
+// readable (its sync API takes events from the room server asynchronously).
+func (p *peer) event(t *testing.T, room id.RoomID, ev id.EventID) *event.Event {
+	t.Helper()
+	deadline := time.Now().Add(waitFor)
+	for {
+		got, err := p.GetEvent(testCtx(t), room, ev)
+		if err == nil {
+			_ = got.Content.ParseRaw(got.Type)
+			return got
+		}
+		if !errors.Is(err, mautrix.MNotFound) || time.Now().After(deadline) {
+			t.Fatalf("read event %s: %v", ev, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// settled lists the room's messages once everything sent before the call is
+// readable: it sends a marker and waits until /messages shows it, since
+// Dendrite's sync API takes a room's events in order.
+func (p *peer) settled(t *testing.T, room id.RoomID) []*event.Event {
+	t.Helper()
+	marker := p.say(t, room, "marker", nil)
+	deadline := time.Now().Add(waitFor)
+	for {
+		evs := p.roomEvents(t, room)
+		for i, ev := range evs {
+			if ev.ID == marker {
+				return append(evs[:i:i], evs[i+1:]...)
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("marker %s did not show up in %s within %s", marker, room, waitFor)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -35,11 +35,7 @@ func TestArticleThreadRoundTrip(t *testing.T) {
 	if ref.Place != (bot.Place{Platform: bot.Matrix, Channel: bot.RemoteID(room)}) {
 		t.Errorf("PostArticle place = %v, want the room id", ref.Place)
 	}
-	posted, err := alice.GetEvent(ctx, room, id.EventID(ref.Message))
-	if err != nil {
-		t.Fatalf("alice reads the post: %v", err)
-	}
-	_ = posted.Content.ParseRaw(posted.Type)
+	posted := alice.event(t, room, id.EventID(ref.Message))
 	msg := posted.Content.AsMessage()
 	if msg.MsgType != event.MsgNotice || !strings.Contains(msg.Body, "Herald ships") {
 		t.Errorf("post = %s %q, want an m.notice naming the title", msg.MsgType, msg.Body)
