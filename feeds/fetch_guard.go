@@ -129,6 +129,10 @@ func (f *Fetcher) dial(ctx context.Context, network, address string) (net.Conn, 
 		addrs = []netip.Addr{ip}
 	} else {
 		addrs, err = f.resolver.LookupNetIP(ctx, "ip", host)
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) {
+			return nil, err // already says "lookup <host>: no such host"
+		}
 		if err != nil {
 			return nil, fmt.Errorf("look up %s: %w", host, err)
 		}

@@ -47,7 +47,15 @@ func prepare(body []byte) ([]byte, error) {
 		return nil, &NotFeedError{Detail: "the document is empty"}
 	}
 	if body[0] == '<' {
-		if label := declaredEncoding(body); label != "" && !isUTF8Label(label) {
+		label := declaredEncoding(body)
+		if strings.HasPrefix(strings.ToLower(label), "utf-16") {
+			// UTF-16 with a BOM was handled above; a document that still
+			// starts with '<' and says UTF-16 is really in an 8-bit encoding
+			// (a common mislabel), and UTF-8 is the best guess.
+			label = ""
+			body = replaceDecl(body)
+		}
+		if label != "" && !isUTF8Label(label) {
 			if enc, _ := charset.Lookup(label); enc != nil {
 				out, err := enc.NewDecoder().Bytes(body)
 				if err == nil {

@@ -275,6 +275,7 @@ func TestEncodings(t *testing.T) {
 		{"windows-1251", append([]byte(`<?xml version="1.0" encoding="windows-1251"?><rss version="2.0"><channel><title>`), append([]byte{0xcf, 0xf0, 0xe8, 0xe2, 0xe5, 0xf2}, []byte(`</title></channel></rss>`)...)...), "Привет"},
 		{"utf-16 with BOM", utf16, "Ünï"},
 		{"utf-8 BOM", append([]byte{0xEF, 0xBB, 0xBF}, []byte(`<rss version="2.0"><channel><title>bom</title></channel></rss>`)...), "bom"},
+		{"utf-8 labelled utf-16", []byte(`<?xml version="1.0" encoding="UTF-16"?><rss version="2.0"><channel><title>Grüße</title></channel></rss>`), "Grüße"},
 		{"unknown label", []byte(`<?xml version="1.0" encoding="x-klingon"?><rss version="2.0"><channel><title>qapla</title></channel></rss>`), "qapla"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
