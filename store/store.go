@@ -2,6 +2,19 @@
 // or PostgreSQL (pgx through database/sql). Both run the same SQL except
 // where a dialect truly differs; one embedded migration set builds and
 // upgrades the schema. DB implements bot.Store.
+//
+// Choices that shape the code:
+//   - Times are stored as BIGINT unix milliseconds (UTC, 0 = unset) in both
+//     databases, so comparisons are plain numbers and the SQL is shared.
+//     Sub-millisecond precision is dropped.
+//   - Parameters are written $1, $2… everywhere: PostgreSQL's syntax, which
+//     modernc.org/sqlite binds by number too.
+//   - A removed feed is a soft-deleted row: its articles keep their feed and
+//     re-adding the URL resumes its dedup history and tombstones.
+//   - Leases (feeds and outbox rows) are an owner and an expiry, claimed
+//     by one UPDATE … RETURNING; PostgreSQL adds FOR UPDATE SKIP LOCKED.
+//   - SQLite has one writer connection and a few read-only ones (WAL), so
+//     writers queue in Go instead of failing with SQLITE_BUSY.
 package store
 
 import (
