@@ -74,22 +74,6 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 	if err != nil {
 		return fmt.Errorf("fetch.allow: %w", err)
 	}
-	firstPost := cfg.Defaults.FirstPost
-	poller, err := bot.NewPoller(db, fetcher, time.Now, log.With(slog.String("part", "poller")), bot.PollerOptions{
-		Owner:           owner,
-		DefaultSchedule: cfg.Defaults.Schedule,
-		Location:        loc,
-		PerHost:         cfg.Fetch.PerHost,
-		Jitter:          cfg.Fetch.Jitter.Std(),
-		MinInterval:     cfg.Defaults.MinInterval.Std(),
-		MaxAge:          cfg.Defaults.MaxAge.Std(),
-		FirstPost:       &firstPost,
-		MaxFailures:     cfg.Fetch.MaxFailures,
-	})
-	if err != nil {
-		return err
-	}
-
 	health := web.NewHealth()
 	health.Add("store", func(ctx context.Context) (string, error) {
 		if err := db.Ping(ctx); err != nil {
@@ -98,7 +82,11 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 		return "ok", nil
 	})
 	connectors := map[bot.Platform]bot.Connector{}
-	for _, a := range chatAdapters(cfg) {
+	adapters, err := chatAdapters(cfg, db, log)
+	if err != nil {
+		return err
+	}
+	for _, a := range adapters {
 		health.Add(a.name, a.probe)
 		if a.conn != nil {
 			connectors[a.conn.Name()] = a.conn
@@ -110,6 +98,25 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 		Owner:  owner,
 		Logger: log.With(slog.String("part", "deliverer")),
 	})
+	firstPost := cfg.Defaults.FirstPost
+	poller, err := bot.NewPoller(db, fetcher, time.Now, log.With(slog.String("part", "poller")), bot.PollerOptions{
+		Owner:           owner,
+		DefaultSchedule: cfg.Defaults.Schedule,
+		Location:        loc,
+		PerHost:         cfg.Fetch.PerHost,
+		Jitter:          cfg.Fetch.Jitter.Std(),
+		MinInterval:     cfg.Defaults.MinInterval.Std(),
+		MaxAge:          cfg.Defaults.MaxAge.Std(),
+		FirstPost:       &firstPost,
+		MaxFailures:     cfg.Fetch.MaxFailures,
+		Notify:          deliverer.Kick,
+	})
+	if err != nil {
+		return err
+	}
+
+	digester := bot.NewDigester(db, time.Now, log.With(slog.String("part", "digests")), loc, 0)
+	digester.Notify = deliverer.Kick
 	relay := bot.NewRelay(db, bot.RelayOptions{Logger: log.With(slog.String("part", "relay")), Notify: deliverer.Kick})
 	server := web.NewServer(health, log.With(slog.String("part", "web")))
 
@@ -132,9 +139,12 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 		})
 	})
 	start("poller", poller.Run)
+	start("digests", digester.Run)
 	start("deliverer", deliverer.Run)
 	for _, c := range connectors {
-		start(string(c.Name()), func(ctx context.Context) error { return c.Run(ctx, relay) })
+		start(string(c.Name()), func(ctx context.Context) error {
+			return superviseConnector(ctx, c, relay, log.With(slog.String("part", string(c.Name()))))
+		})
 	}
 	log.Info("herald running", slog.String("version", version), slog.String("instance", owner),
 		slog.Int("feeds", len(specs)), slog.String("database", cfg.Database.Driver))
@@ -213,4 +223,30 @@ func feedSpecs(cfg *config.Config, dataDir string) ([]bot.FeedSpec, error) {
 func instanceID() string {
 	host, _ := os.Hostname()
 	return fmt.Sprintf("%s-%d-%d", host, os.Getpid(), time.Now().UnixMilli()%100000)
+}
+
+// superviseConnector runs a chat connector and restarts it with backoff when
+// it fails: a platform that is down or refuses us must not stop the rest of
+// Herald (feeds keep being polled, the web keeps serving, the outbox keeps
+// the posts until the platform is back).
+func superviseConnector(ctx context.Context, c bot.Connector, in bot.Inbox, log *slog.Logger) error {
+	const maxWait = time.Minute
+	wait := time.Second
+	for {
+		started := time.Now()
+		err := c.Run(ctx, in)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if time.Since(started) > maxWait {
+			wait = time.Second // it ran for a while: start the backoff over
+		}
+		log.Error("connector stopped; restarting", slog.Any("error", err), slog.Duration("retry_in", wait))
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, maxWait)
+	}
 }
