@@ -112,7 +112,9 @@ func (f *Fetcher) init(o Options) error {
 }
 
 // Fetch gets url (http, https, a local path or a file:// URL), sending the
-// validators in cond. A 304 gives NotModified and no body. Every other
+// validators in cond. A 304 gives NotModified and no body. A body that is
+// not UTF-8 and declares no encoding itself is transcoded by the charset
+// of the Content-Type. Every other
 // failure is one of the typed errors in fetch_errors.go or a wrapped error
 // naming the URL; a 429 or 503 also returns a Response carrying RetryAfter.
 func (f *Fetcher) Fetch(ctx context.Context, rawURL string, cond Conditional) (*Response, error) {
@@ -189,7 +191,7 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string, cond Conditional) (*
 	if err := checkFeedish(out.ContentType, body); err != nil {
 		return nil, err
 	}
-	out.Body = body
+	out.Body = decodeByHeader(out.ContentType, body)
 	return out, nil
 }
 

@@ -219,3 +219,34 @@ func TestRetryAfterAndMaxAge(t *testing.T) {
 		}
 	}
 }
+
+// TestFetchCharsetFromHeader: a Latin-1 document without an encoding
+// declaration is read by the Content-Type's charset; a UTF-8 one that the
+// server mislabels stays as it is.
+func TestFetchCharsetFromHeader(t *testing.T) {
+	latin1 := []byte("<rss version=\"2.0\"><channel><title>Caf\xe9</title></channel></rss>")
+	utf8Doc := []byte("<rss version=\"2.0\"><channel><title>Caf\xc3\xa9</title></channel></rss>")
+	for _, tt := range []struct {
+		name string
+		body []byte
+	}{{"latin-1", latin1}, {"utf-8 mislabelled", utf8Doc}} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/rss+xml; charset=ISO-8859-1")
+				w.Write(tt.body)
+			}))
+			defer srv.Close()
+			resp, err := newTestFetcher(t, Options{AllowPrivate: true}).Fetch(context.Background(), srv.URL, Conditional{})
+			if err != nil {
+				t.Fatalf("Fetch: %v", err)
+			}
+			f, err := Parse(resp.Body, resp.FinalURL, testNow)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if f.Title != "Café" {
+				t.Errorf("title = %q, want %q", f.Title, "Café")
+			}
+		})
+	}
+}

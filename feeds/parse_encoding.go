@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"mime"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -163,4 +164,31 @@ func itemLangs(body []byte) []string {
 			}
 		}
 	}
+}
+
+// decodeByHeader transcodes body to UTF-8 by the charset of its HTTP
+// Content-Type, when that is the only word on the encoding: the body is not
+// already valid UTF-8 (servers that default to "charset=iso-8859-1" often
+// send UTF-8) and has no BOM or XML encoding declaration of its own.
+func decodeByHeader(contentType string, body []byte) []byte {
+	if utf8.Valid(body) || bytes.HasPrefix(body, []byte{0xFE, 0xFF}) || bytes.HasPrefix(body, []byte{0xFF, 0xFE}) {
+		return body
+	}
+	_, params, err := mime.ParseMediaType(contentType)
+	label := params["charset"]
+	if err != nil || label == "" || isUTF8Label(label) {
+		return body
+	}
+	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '<' && declaredEncoding(trimmed) != "" {
+		return body
+	}
+	enc, _ := charset.Lookup(label)
+	if enc == nil {
+		return body
+	}
+	out, err := enc.NewDecoder().Bytes(body)
+	if err != nil {
+		return body
+	}
+	return out
 }
