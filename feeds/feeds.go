@@ -17,7 +17,7 @@ type Conditional struct {
 
 // Response is the outcome of one fetch.
 type Response struct {
-	NotModified  bool // 304: nothing to parse
+	NotModified  bool   // 304: nothing to parse
 	Body         []byte // the document; UTF-8 when only the HTTP charset named its encoding
 	ContentType  string
 	FinalURL     string // after redirects; the base for relative links
