@@ -18,7 +18,6 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
-	"golang.org/x/time/rate"
 
 	"github.com/heraldchat/herald/bot"
 	"github.com/heraldchat/herald/bot/render"
@@ -57,9 +56,10 @@ type Options struct {
 	State bot.StateStore
 	// Route returns a place's options; nil means defaults everywhere.
 	Route func(bot.Place) RouteOptions
-	// GlobalRate is the cap on REST requests per second across the bot,
-	// kept below Discord's global 50/s; default 45.
-	GlobalRate float64
+	// GlobalLimit caps REST request starts in any sliding window of a
+	// second (plus a small margin for network jitter) across the bot, below
+	// Discord's global 50/s; default 48.
+	GlobalLimit int
 	// DeniedFor is how long a channel that answered 403 is refused without
 	// asking Discord again, so retries cannot approach the invalid-request
 	// ban (10,000 401/403/429 in 10 minutes); default 1 minute.
@@ -117,8 +117,8 @@ func New(opt Options) (*Adapter, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if opt.GlobalRate <= 0 {
-		opt.GlobalRate = 45
+	if opt.GlobalLimit <= 0 {
+		opt.GlobalLimit = 48
 	}
 	if opt.DeniedFor <= 0 {
 		opt.DeniedFor = time.Minute
@@ -146,7 +146,7 @@ func New(opt Options) (*Adapter, error) {
 		base = http.DefaultTransport
 	}
 	limited := *client
-	limited.Transport = &globalLimit{base: base, lim: rate.NewLimiter(rate.Limit(opt.GlobalRate), 1)}
+	limited.Transport = &globalLimit{base: base, win: newStartWindow(opt.GlobalLimit, time.Second+globalMargin)}
 	sess.Client = &limited
 	if opt.Dialer != nil {
 		sess.Dialer = opt.Dialer
@@ -172,14 +172,14 @@ func (a *Adapter) Name() bot.Platform { return bot.Discord }
 // Session is the discordgo session, for the slash-command layer.
 func (a *Adapter) Session() *discordgo.Session { return a.sess }
 
-// globalLimit holds each request until the global limiter allows it.
+// globalLimit holds each request until the global window admits it.
 type globalLimit struct {
 	base http.RoundTripper
-	lim  *rate.Limiter
+	win  *startWindow
 }
 
 func (g *globalLimit) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := g.lim.Wait(req.Context()); err != nil {
+	if err := g.win.wait(req.Context()); err != nil {
 		return nil, fmt.Errorf("discord: wait for the global rate limit: %w", err)
 	}
 	return g.base.RoundTrip(req)

@@ -163,7 +163,7 @@ func TestGlobal429IsWaitedOutAndNothingLost(t *testing.T) {
 	// fake answers global 429s, and discordgo must wait and retry them.
 	srv := newServer(t, discordtest.Config{GlobalLimit: 5, MessageLimit: discordtest.Limit{Count: 100, Window: 1e9}})
 	news := srv.AddTextChannel("news")
-	a := newAdapter(t, srv, nil, func(o *Options) { o.GlobalRate = 100 })
+	a := newAdapter(t, srv, nil, func(o *Options) { o.GlobalLimit = 100 })
 	errs := make(chan error, 8)
 	for i := 0; i < 8; i++ {
 		go func() {
