@@ -111,6 +111,9 @@ func DiscordComment(c bot.Comment, parent *bot.Comment, viaWebhook bool) ([]stri
 		if p := platformName(c.Author.Platform); p != "" {
 			label = " (" + p + "): "
 		}
+		if b := richtext.Normalize(t).Blocks; len(b) > 0 && b[0].Kind != richtext.Paragraph {
+			label = strings.TrimRight(label, " ") // the prefix gets a line of its own
+		}
 		t = withPrefix(t, richtext.B(richtext.Str(authorName(c.Author))), richtext.Str(label))
 	} else if parent != nil {
 		t = richtext.Normalize(t)
