@@ -37,8 +37,8 @@ func (n *normalizer) sanitize(s string, plain bool) (clean, firstImg string) {
 // tracking parameters from them, so that relative links work wherever the
 // article is shown and the content hash ignores tracking changes.
 func (n *normalizer) rewriteHTML(s string) (string, string) {
-	if !strings.ContainsAny(s, "<") {
-		return s, ""
+	if !strings.Contains(s, "href=") && !strings.Contains(s, "src=") {
+		return s, "" // nothing to resolve: skip a second tokenization
 	}
 	var (
 		b        strings.Builder

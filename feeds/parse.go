@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -53,6 +54,17 @@ func Parse(body []byte, baseURL string, now time.Time) (feed *Feed, err error) {
 				return nil, &NotFeedError{ContentType: "text/html"}
 			}
 			return nil, &NotFeedError{Detail: "no RSS, Atom, RDF or JSON Feed document found"}
+		}
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			// gofeed decodes through alias types, which show in the path.
+			var path []string
+			for _, p := range strings.Split(typeErr.Field, ".") {
+				if p != "" && p != "alias" {
+					path = append(path, p)
+				}
+			}
+			return nil, fmt.Errorf("parse feed: JSON Feed field %q is a %s, not the %s the format wants", strings.Join(path, "."), typeErr.Value, typeErr.Type)
 		}
 		return nil, fmt.Errorf("parse feed: %w", err)
 	}

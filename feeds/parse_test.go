@@ -338,3 +338,19 @@ func TestPlainText(t *testing.T) {
 		}
 	}
 }
+
+func TestParseErrorsAreClear(t *testing.T) {
+	for _, tt := range []struct{ name, body, want string }{
+		{"json type", `{"version":"https://jsonfeed.org/version/1.1","title":"t","items":[{"id":"1","tags":"one"}]}`,
+			`parse feed: JSON Feed field "items.tags" is a string, not the []string the format wants`},
+		{"xml syntax", `<rss version="2.0"><channel><title>x</title><item><title>]]></title></item></channel></rss>`,
+			"parse feed: XML syntax error on line 1"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.body), "", testNow)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
