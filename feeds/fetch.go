@@ -133,7 +133,11 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string, cond Conditional) (*
 	case "":
 		return f.fetchFile(rawURL, cond)
 	case "file":
-		return f.fetchFile(u.Path, cond)
+		path := u.Path
+		if u.Host != "" && u.Host != "localhost" {
+			path = u.Host + u.Path // file://examples/feed.xml: a relative path, loosely written
+		}
+		return f.fetchFile(path, cond)
 	default:
 		return nil, &SchemeError{URL: rawURL, Scheme: u.Scheme}
 	}

@@ -169,6 +169,10 @@ func TestFetchFile(t *testing.T) {
 	if _, err := f.Fetch(context.Background(), filepath.Join(dir, "missing.xml"), Conditional{}); err == nil || !strings.Contains(err.Error(), "missing.xml") {
 		t.Errorf("missing file error = %v, want one naming the file", err)
 	}
+	t.Chdir(dir)
+	if resp, err := f.Fetch(context.Background(), "file://feed.xml", Conditional{}); err != nil || len(resp.Body) == 0 {
+		t.Errorf("relative file:// URL: %v", err)
+	}
 	denied := newTestFetcher(t, Options{DenyFiles: true})
 	if _, err := denied.Fetch(context.Background(), path, Conditional{}); !errors.Is(err, ErrFilesDenied) {
 		t.Errorf("DenyFiles: error = %v, want ErrFilesDenied", err)
