@@ -139,7 +139,7 @@ func (a *Adapter) commentParts(c bot.Comment, parent *bot.Comment) []string {
 	parts, err := render.DiscordComment(c, parent, true)
 	if err != nil || len(parts) == 0 {
 		a.log.Warn("render comment failed: posting its text only", slog.Int64("comment_id", c.ID), slog.Any("error", err))
-		parts = discordmd.SplitLimit(c.Body, 2000)
+		parts = discordmd.SplitLimit(withQuote(c.Body, parent), 2000)
 	}
 	var out []string
 	for _, p := range parts {
@@ -262,4 +262,21 @@ func (a *Adapter) Delete(ctx context.Context, at bot.Place, ids []bot.RemoteID) 
 		}
 	}
 	return nil
+}
+
+// withQuote puts a one-line quote of the parent (its author and the start
+// of its text) before body: webhook messages cannot reply, so this is how
+// a reader sees what a mirrored reply answers.
+func withQuote(body richtext.Text, parent *bot.Comment) richtext.Text {
+	if parent == nil {
+		return body
+	}
+	snippet := strings.Join(strings.Fields(parent.Body.PlainText()), " ")
+	snippet = richtext.TruncateString(snippet, 100, richtext.Runes)
+	name := strings.Join(strings.Fields(parent.Author.Name), " ")
+	if name == "" {
+		name = "Someone"
+	}
+	quote := richtext.Q(richtext.Para(richtext.B(richtext.Str(name)), richtext.Str(": "+snippet)))
+	return richtext.Text{Blocks: append([]richtext.Node{quote}, body.Blocks...)}
 }

@@ -174,3 +174,23 @@ func TestCrashBetweenSendAndRecordNeverDuplicates(t *testing.T) {
 		t.Errorf("got %d requests for a recorded resend, want 0", got)
 	}
 }
+
+func TestReplyQuotesItsParent(t *testing.T) {
+	srv := newServer(t, discordtest.Config{NoRateLimits: true})
+	news := srv.AddTextChannel("news")
+	a := newAdapter(t, srv, nil)
+	ctx := context.Background()
+	ref, err := a.PostArticle(ctx, place(news), article("Headline"), "art")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent := comment(1, "Grace Hopper", bot.Matrix, "the parent says hello")
+	ids, err := a.PostReply(ctx, ref, comment(2, "Ada", bot.Matrix, "I agree"), bot.Parent{Comment: parent}, "r-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := srv.Message(string(ids[0]))
+	if !strings.Contains(m.Content, "I agree") || !strings.Contains(m.Content, "Grace Hopper") || m.MessageReference != nil {
+		t.Errorf("got %q (reference %v), want the reply quoting its parent's author, and no reference", m.Content, m.MessageReference)
+	}
+}
