@@ -113,10 +113,10 @@ func (f *Fetcher) init(o Options) error {
 
 // Fetch gets url (http, https, a local path or a file:// URL), sending the
 // validators in cond. A 304 gives NotModified and no body. A body that is
-// not UTF-8 and declares no encoding itself is transcoded by the charset
-// of the Content-Type. Every other
-// failure is one of the typed errors in fetch_errors.go or a wrapped error
-// naming the URL; a 429 or 503 also returns a Response carrying RetryAfter.
+// not UTF-8 and declares no encoding itself is transcoded by the charset of
+// the Content-Type. A failure is one of the typed errors in fetch_errors.go
+// or a wrapped error naming the URL; a 429 or 503 also returns a Response
+// carrying RetryAfter.
 func (f *Fetcher) Fetch(ctx context.Context, rawURL string, cond Conditional) (*Response, error) {
 	f.once.Do(func() {
 		if err := f.init(Options{}); err != nil {
