@@ -253,3 +253,43 @@ func TestGatewayResumeReplays(t *testing.T) {
 		t.Errorf("got %d resumes and %d identifies, want 1 and 1", srv.Resumes(), len(srv.Identifies()))
 	}
 }
+
+func TestInteractionAnswers(t *testing.T) {
+	srv := New(Config{NoRateLimits: true})
+	defer srv.Close()
+	s := session(t, srv)
+	ch := srv.AddTextChannel("cmd")
+	in := srv.Interact(ch, srv.Owner(), discordgo.ApplicationCommandInteractionData{Name: "status"})
+	i := &discordgo.Interaction{ID: in.ID, Token: in.Token, AppID: srv.ApplicationID()}
+	_, err := s.FollowupMessageCreate(i, true, &discordgo.WebhookParams{Content: "too early"})
+	if _, code := restCode(err); code != 10015 {
+		t.Errorf("follow-up before the answer: got %v, want 10015", err)
+	}
+	deferred := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource}
+	if err := s.InteractionRespond(i, deferred); err != nil {
+		t.Fatalf("first answer: %v", err)
+	}
+	if _, code := restCode(s.InteractionRespond(i, deferred)); code != 40060 {
+		t.Errorf("second answer: got code %d, want 40060 already acknowledged", code)
+	}
+	if _, err := s.FollowupMessageCreate(i, true, &discordgo.WebhookParams{Content: "done", Flags: discordgo.MessageFlagsEphemeral}); err != nil {
+		t.Fatalf("follow-up: %v", err)
+	}
+	content := "edited"
+	if _, err := s.InteractionResponseEdit(i, &discordgo.WebhookEdit{Content: &content}); err != nil {
+		t.Fatalf("edit original: %v", err)
+	}
+	got := srv.Replies(in)
+	want := []string{"callback", "followup", "edit_original"}
+	if len(got) != len(want) {
+		t.Fatalf("got %+v, want kinds %v", got, want)
+	}
+	for k, w := range want {
+		if got[k].Kind != w {
+			t.Errorf("reply %d: got %s, want %s", k, got[k].Kind, w)
+		}
+	}
+	if !got[1].Ephemeral || got[1].Content != "done" || got[2].Content != "edited" {
+		t.Errorf("got %+v, want an ephemeral follow-up \"done\" and the original edited", got)
+	}
+}
