@@ -354,3 +354,24 @@ func TestParseErrorsAreClear(t *testing.T) {
 		})
 	}
 }
+
+func TestSanitizeHostileHTML(t *testing.T) {
+	n := newNormalizer(mustURL("https://site.example/blog/post"), testNow, "", "")
+	for _, tt := range []struct{ in, want string }{
+		{`<a href="JaVaScRiPt:alert(1)">x</a>`, "x"},
+		{`<a href=" javascript:alert(1)">x</a>`, "x"},
+		{`<img src="data:image/svg+xml;base64,PHN2Zz4=">`, ""},
+		{`<svg onload="alert(1)"><circle/></svg>ok`, "ok"},
+		{`<object data="x.swf"></object><embed src="y"><form action="/f"><input></form>ok`, "ok"},
+		{`<style>body{}</style><script>x</script><iframe src="https://e.example/"></iframe>ok`, "ok"},
+		{`<p style="position:fixed" class="x" onmouseover="y">t</p>`, "<p>t</p>"},
+		{`<a href="../other?utm_source=a&amp;x=1#sec">o</a>`, `<a href="https://site.example/other?x=1#sec" rel="nofollow">o</a>`},
+		{`<img src="//cdn.example/i.png" alt="i">`, `<img src="https://cdn.example/i.png" alt="i">`},
+		{`<a href="mailto:ed@site.example">mail</a>`, `<a href="mailto:ed@site.example" rel="nofollow">mail</a>`},
+	} {
+		got, _ := n.sanitize(tt.in, false)
+		if got != tt.want {
+			t.Errorf("sanitize(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
