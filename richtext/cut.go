@@ -112,15 +112,26 @@ func (l layout) inAtomic(k int) bool {
 
 // graphemeCuts are the content offsets between grapheme clusters, 0 and
 // len(content) excluded.
-func (l layout) graphemeCuts() []int {
+func (l layout) graphemeCuts() []int { return l.graphemeCutsUpTo(nil, 0) }
+
+// graphemeCutsUpTo is graphemeCuts stopping once the content before a cut
+// measures more than max by m (no cut past that can be wanted); a nil m
+// means no stop.
+func (l layout) graphemeCutsUpTo(m Measure, max int) []int {
 	var cuts []int
 	state := -1
 	rest := l.content
-	pos := 0
+	pos, used := 0, 0
 	for len(rest) > 0 {
 		var cluster string
 		cluster, rest, _, state = uniseg.FirstGraphemeClusterInString(rest, state)
 		pos += len(cluster)
+		if m != nil {
+			if used += m(cluster); used > max {
+				cuts = append(cuts, pos) // one past the budget bounds the search
+				break
+			}
+		}
 		if pos < len(l.content) {
 			cuts = append(cuts, pos)
 		}
@@ -143,15 +154,30 @@ func (l layout) wordCuts(graphemes []int) []int {
 
 func isSpaceByte(b byte) bool { return b < 0x80 && unicode.IsSpace(rune(b)) }
 
-// filterCuts keeps the cuts outside atomic nodes that are also grapheme
-// boundaries (block and line cuts always are, unless a cluster spans them).
+// filterCuts keeps the cuts (sorted) outside atomic nodes that are also
+// grapheme boundaries (block and line cuts always are, unless a cluster
+// spans them). One sweep: long texts have thousands of cuts and links.
 func (l layout) filterCuts(cuts []int, graphemes []int) []int {
+	atoms := append([][2]int(nil), l.atomic...)
+	sort.Slice(atoms, func(i, j int) bool { return atoms[i][0] < atoms[j][0] })
 	var out []int
+	a, g := 0, 0
+	reach := -1 // the furthest end among atoms that start before k
 	for _, k := range cuts {
-		if k <= 0 || k >= len(l.content) || l.inAtomic(k) {
+		if k <= 0 || k >= len(l.content) {
 			continue
 		}
-		if i := sort.SearchInts(graphemes, k); i == len(graphemes) || graphemes[i] != k {
+		for a < len(atoms) && atoms[a][0] < k {
+			reach = max(reach, atoms[a][1])
+			a++
+		}
+		if k < reach {
+			continue // strictly inside a link, mention or image
+		}
+		for g < len(graphemes) && graphemes[g] < k {
+			g++
+		}
+		if g == len(graphemes) || graphemes[g] != k {
 			continue
 		}
 		out = append(out, k)
@@ -164,12 +190,22 @@ func (l layout) filterCuts(cuts []int, graphemes []int) []int {
 // it becomes two blocks of the same kind.
 func splitAt(t Text, k int) (head, tail Text) {
 	pos := 0
-	h, tl := splitNodes(t.Blocks, &pos, k)
+	h, tl := splitNodes(t.Blocks, &pos, k, false)
 	return Text{Blocks: h}, Text{Blocks: tl}
 }
 
-func splitNodes(nodes []Node, pos *int, k int) (head, tail []Node) {
+// headAt is the part of splitAt before k, without building the rest.
+func headAt(t Text, k int) Text {
+	pos := 0
+	h, _ := splitNodes(t.Blocks, &pos, k, true)
+	return Text{Blocks: h}
+}
+
+func splitNodes(nodes []Node, pos *int, k int, headOnly bool) (head, tail []Node) {
 	for _, n := range nodes {
+		if headOnly && *pos >= k {
+			break
+		}
 		l := contentLen(n)
 		switch {
 		case *pos+l <= k:
@@ -177,7 +213,7 @@ func splitNodes(nodes []Node, pos *int, k int) (head, tail []Node) {
 		case *pos >= k:
 			tail = append(tail, n)
 		default:
-			h, t := splitNode(n, *pos, k)
+			h, t := splitNode(n, *pos, k, headOnly)
 			if h != nil {
 				head = append(head, *h)
 			}
@@ -191,7 +227,7 @@ func splitNodes(nodes []Node, pos *int, k int) (head, tail []Node) {
 }
 
 // splitNode splits a node that straddles k (pos < k < pos+len).
-func splitNode(n Node, pos, k int) (*Node, *Node) {
+func splitNode(n Node, pos, k int, headOnly bool) (*Node, *Node) {
 	switch n.Kind {
 	case Plain, Code, CodeBlock:
 		h, t := n, n
@@ -201,7 +237,7 @@ func splitNode(n Node, pos, k int) (*Node, *Node) {
 		return nil, &n // cannot be split: it goes whole to the later part
 	}
 	p := pos
-	hc, tc := splitNodes(n.Children, &p, k)
+	hc, tc := splitNodes(n.Children, &p, k, headOnly)
 	var h, t *Node
 	if len(hc) > 0 {
 		c := n

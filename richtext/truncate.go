@@ -76,7 +76,8 @@ func Truncate(t Text, max int, m Measure) Text {
 		return t
 	}
 	l := layoutOf(t)
-	graphemes := l.graphemeCuts()
+	// Content alone past max cannot fit: only cuts up to there are tried.
+	graphemes := l.graphemeCutsUpTo(m, max)
 	cuts := append([]int{0}, l.filterCuts(graphemes, graphemes)...)
 	fits := func(k int) bool { return m(withEllipsis(t, k).PlainText()) <= max }
 	// The largest cut that fits; plain length grows with k.
@@ -112,8 +113,7 @@ func lastWordCut(l layout, cuts []int, k int) int {
 // withEllipsis is the text before content offset k, trimmed, with an
 // ellipsis at the end of its last block.
 func withEllipsis(t Text, k int) Text {
-	head, _ := splitAt(t, k)
-	head = Normalize(trimEnd(head))
+	head := Normalize(trimEnd(headAt(t, k)))
 	if len(head.Blocks) == 0 {
 		return Doc(Para(Str(Ellipsis)))
 	}
@@ -222,7 +222,9 @@ func Fit(t Text, limit int, m Measure, render func(Text) string) string {
 		return out
 	}
 	best := ""
-	lo, hi := 0, m(t.PlainText())
+	// Markup makes a rendering longer than its plain text, almost always:
+	// the budget that fits is searched below twice the limit.
+	lo, hi := 0, min(m(t.PlainText()), 2*limit+16)
 	for lo <= hi {
 		mid := lo + (hi-lo)/2
 		if cand := render(Truncate(t, mid, m)); m(cand) <= limit {

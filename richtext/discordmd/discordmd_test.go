@@ -79,6 +79,7 @@ func TestParse(t *testing.T) {
 		{"`` a`b ``", rt.Doc(rt.Para(rt.C(" a`b ")))},
 		{"\\*lit\\* \\_", rt.Doc(rt.Para(rt.Str("*lit* _")))},
 		{"**unclosed", rt.Doc(rt.Para(rt.Str("**unclosed")))},
+		{"-# small print", rt.Doc(rt.Para(rt.Str("small print")))},
 	}
 	for _, tt := range tests {
 		got := Parse(tt.in)
@@ -109,5 +110,14 @@ func TestRenderLimit(t *testing.T) {
 		if n := rt.Runes(p); n > 2000 {
 			t.Errorf("part %d has %d runes", i, n)
 		}
+	}
+}
+
+func TestParseWithNames(t *testing.T) {
+	names := map[string]string{"1": "alice"}
+	got := ParseWith("hi <@1> and <@2>", func(id string) string { return names[id] })
+	want := rt.Doc(rt.Para(rt.Str("hi "), rt.At("1", "alice"), rt.Str(" and "), rt.At("2", "2")))
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ParseWith = %+v, want %+v", got, want)
 	}
 }

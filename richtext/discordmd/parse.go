@@ -20,6 +20,31 @@ func Parse(s string) richtext.Text {
 	return richtext.Normalize(richtext.Text{Blocks: parseBlocks(s, 0)})
 }
 
+// ParseWith is Parse with display names for user mentions: name returns
+// the name for a user id ("" keeps the id). Discord sends the mentioned
+// users with each message, so the adapter can supply them.
+func ParseWith(s string, name func(id string) string) richtext.Text {
+	t := Parse(s)
+	t.Blocks = nameMentions(t.Blocks, name)
+	return t
+}
+
+func nameMentions(nodes []richtext.Node, name func(string) string) []richtext.Node {
+	out := make([]richtext.Node, len(nodes))
+	for i, n := range nodes {
+		if n.Kind == richtext.Mention {
+			if v := name(n.ID); v != "" {
+				n.Text = v
+			}
+		}
+		if len(n.Children) > 0 {
+			n.Children = nameMentions(n.Children, name)
+		}
+		out[i] = n
+	}
+	return out
+}
+
 var (
 	headingRe  = regexp.MustCompile(`^(#{1,3}) +(\S.*)$`)
 	listItemRe = regexp.MustCompile(`^( *)([-*+]|[0-9]{1,9}\.) +(\S.*)$`)
@@ -78,6 +103,9 @@ func parseBlocks(s string, depth int) []richtext.Node {
 			list, i = parseList(lines, i, depth)
 			i--
 			out = append(out, list)
+		case strings.HasPrefix(line, "-# "):
+			// Subtext: small print, read as an ordinary line.
+			para = append(para, line[3:])
 		case strings.TrimSpace(line) == "":
 			flush()
 		default:

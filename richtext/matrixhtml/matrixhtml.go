@@ -99,7 +99,7 @@ func FitContent(t richtext.Text, msgtype event.MessageType, limit int) *event.Me
 	if jsonBytes(both(t)) <= limit {
 		return Content(t, msgtype)
 	}
-	lo, hi := 0, richtext.Bytes(t.PlainText())
+	lo, hi := 0, min(richtext.Bytes(t.PlainText()), 2*limit)
 	best := richtext.Doc(richtext.Para(richtext.Str(richtext.Ellipsis)))
 	for lo <= hi {
 		mid := lo + (hi-lo)/2
