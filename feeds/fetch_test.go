@@ -254,3 +254,32 @@ func TestFetchCharsetFromHeader(t *testing.T) {
 		})
 	}
 }
+
+// TestFetchContentTypeSniffing: the bytes, not the label, decide whether a
+// body is a feed.
+func TestFetchContentTypeSniffing(t *testing.T) {
+	for _, tt := range []struct {
+		name, contentType, body, wantErr string
+	}{
+		{"feed labelled html", "text/html; charset=utf-8", rssDoc("Mislabelled", 1), ""},
+		{"feed as octet-stream", "application/octet-stream", rssDoc("Bytes", 1), ""},
+		{"json feed as plain text", "text/plain", `{"version":"https://jsonfeed.org/version/1.1","items":[]}`, ""},
+		{"html page", "text/html", "<html><body>hi</body></html>", "not a feed: got text/html"},
+		{"image", "image/png", "\x89PNG\r\n\x1a\n", "not a feed: got image/png"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tt.contentType)
+				w.Write([]byte(tt.body))
+			}))
+			defer srv.Close()
+			_, err := newTestFetcher(t, Options{AllowPrivate: true}).Fetch(context.Background(), srv.URL, Conditional{})
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("Fetch: %v, want success", err)
+			case tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr):
+				t.Errorf("Fetch error = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}
