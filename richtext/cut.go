@@ -128,7 +128,9 @@ func (l layout) graphemeCutsUpTo(m Measure, max int) []int {
 		pos += len(cluster)
 		if m != nil {
 			if used += m(cluster); used > max {
-				cuts = append(cuts, pos) // one past the budget bounds the search
+				if pos < len(l.content) {
+					cuts = append(cuts, pos) // one past the budget bounds the search
+				}
 				break
 			}
 		}

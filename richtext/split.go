@@ -29,7 +29,10 @@ func SplitText(t Text, limit int, m Measure, render func(Text) string) []Text {
 	rest := Normalize(t)
 	var parts []Text
 	for len(rest.Blocks) > 0 {
-		if m(render(rest)) <= limit {
+		// Rendering all of a long rest only to learn it is too long
+		// would make splitting quadratic: past twice the limit in plain
+		// text, it is taken not to fit.
+		if m(rest.PlainText()) <= 2*limit && m(render(rest)) <= limit {
 			parts = append(parts, rest)
 			break
 		}
@@ -49,10 +52,9 @@ func SplitText(t Text, limit int, m Measure, render func(Text) string) []Text {
 // makes progress.
 func bestCut(t Text, limit int, m Measure, render func(Text) string) int {
 	l := layoutOf(t)
-	graphemes := l.graphemeCuts()
+	graphemes := l.graphemeCutsUpTo(m, 2*limit) // see SplitText on 2*limit
 	fits := func(k int) bool {
-		head, _ := splitAt(t, k)
-		return m(render(Normalize(trimEnd(head)))) <= limit
+		return m(render(Normalize(trimEnd(headAt(t, k))))) <= limit
 	}
 	for _, cuts := range [][]int{
 		l.filterCuts(l.blockCuts, graphemes),

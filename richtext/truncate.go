@@ -223,8 +223,14 @@ func Fit(t Text, limit int, m Measure, render func(Text) string) string {
 	}
 	best := ""
 	// Markup makes a rendering longer than its plain text, almost always:
-	// the budget that fits is searched below twice the limit.
-	lo, hi := 0, min(m(t.PlainText()), 2*limit+16)
+	// the budget that fits is searched below twice the limit, on a text
+	// cut to that length once so each step works on less.
+	bound := 2*limit + 16
+	plain := m(t.PlainText())
+	if plain > bound {
+		t = Truncate(t, bound, m)
+	}
+	lo, hi := 0, min(plain, bound)
 	for lo <= hi {
 		mid := lo + (hi-lo)/2
 		if cand := render(Truncate(t, mid, m)); m(cand) <= limit {

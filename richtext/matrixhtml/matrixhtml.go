@@ -99,7 +99,11 @@ func FitContent(t richtext.Text, msgtype event.MessageType, limit int) *event.Me
 	if jsonBytes(both(t)) <= limit {
 		return Content(t, msgtype)
 	}
-	lo, hi := 0, min(richtext.Bytes(t.PlainText()), 2*limit)
+	plain := richtext.Bytes(t.PlainText())
+	if plain > 2*limit {
+		t = richtext.Truncate(t, 2*limit, richtext.Bytes) // later steps work on less
+	}
+	lo, hi := 0, min(plain, 2*limit)
 	best := richtext.Doc(richtext.Para(richtext.Str(richtext.Ellipsis)))
 	for lo <= hi {
 		mid := lo + (hi-lo)/2
