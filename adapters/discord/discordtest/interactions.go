@@ -26,6 +26,7 @@ type Reply struct {
 	Content   string
 	Embeds    []*discordgo.MessageEmbed
 	Ephemeral bool
+	Choices   []*discordgo.ApplicationCommandOptionChoice // an autocomplete result
 }
 
 // Replies are the bot's answers so far, oldest first.
@@ -38,6 +39,10 @@ func (s *Server) Replies(in *Interaction) []Reply {
 // Interact sends an APPLICATION_COMMAND interaction from user in channelID,
 // as Discord does when someone runs a slash command.
 func (s *Server) Interact(channelID string, user *discordgo.User, data discordgo.ApplicationCommandInteractionData) *Interaction {
+	return s.interact(discordgo.InteractionApplicationCommand, channelID, user, data)
+}
+
+func (s *Server) interact(typ discordgo.InteractionType, channelID string, user *discordgo.User, data discordgo.ApplicationCommandInteractionData) *Interaction {
 	tok := make([]byte, 24)
 	_, _ = rand.Read(tok)
 	s.mu.Lock()
@@ -58,7 +63,7 @@ func (s *Server) Interact(channelID string, user *discordgo.User, data discordgo
 		}
 	}
 	payload := map[string]any{
-		"id": in.ID, "application_id": s.cfg.ApplicationID, "type": discordgo.InteractionApplicationCommand,
+		"id": in.ID, "application_id": s.cfg.ApplicationID, "type": typ,
 		"data": data, "guild_id": s.guild.ID, "channel_id": channelID, "member": member,
 		"token": in.Token, "version": 1, "locale": "en-US", "guild_locale": "en-US",
 		"app_permissions": strconv.FormatInt(s.botPerms(s.channels[channelID]), 10),
@@ -144,6 +149,7 @@ func fillReply(rp *Reply, b *messageBody) {
 		rp.Embeds = *b.Embeds
 	}
 	rp.Ephemeral = b.Flags&int(discordgo.MessageFlagsEphemeral) != 0
+	rp.Choices = b.Choices
 }
 
 // followup is POST /webhooks/{application.id}/{token}.

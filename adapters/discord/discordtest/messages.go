@@ -20,6 +20,8 @@ type messageBody struct {
 	Flags            int                         `json:"flags"`
 	Username         string                      `json:"username"`   // webhook execute
 	AvatarURL        string                      `json:"avatar_url"` // webhook execute
+	// Choices answer an autocomplete interaction.
+	Choices []*discordgo.ApplicationCommandOptionChoice `json:"choices"`
 }
 
 // wireMessage is a message as Discord sends it, with the fields discordgo's
