@@ -47,6 +47,8 @@ type Options struct {
 	// MaxBackoff caps the wait between retries of a failing request; 30s
 	// when zero.
 	MaxBackoff time.Duration
+	// Commands answers `!herald …` messages (see commands.go); nil ignores them.
+	Commands *Commands
 }
 
 // Adapter is the Matrix connector. It implements bot.Connector, bot.Editor

@@ -1,0 +1,106 @@
+package matrix
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+
+	"github.com/heraldchat/herald/bot"
+	"github.com/heraldchat/herald/richtext/matrixhtml"
+)
+
+// Commands makes the adapter answer `!herald …` messages.
+type Commands struct {
+	Tree   *bot.Commands
+	Prefix string // "!herald" when empty
+	// AdminUsers are user ids that are admins in every room; others need
+	// a power level of at least AdminPowerLevel in the room they ask in.
+	AdminUsers      []string
+	AdminPowerLevel int
+}
+
+// maxCommandReply bounds a reply's event content; the rest is cut.
+const maxCommandReply = 30_000
+
+// commandLine returns what follows the prefix when a new message is a
+// command ("!herald feed list" → "feed list").
+func (c *Commands) commandLine(ev bot.Event) (string, bool) {
+	if c == nil || c.Tree == nil || ev.Kind != bot.MessageCreated {
+		return "", false
+	}
+	prefix := c.Prefix
+	if prefix == "" {
+		prefix = "!herald"
+	}
+	text := strings.TrimSpace(ev.Body.PlainText())
+	rest, ok := strings.CutPrefix(text, prefix)
+	if !ok || (rest != "" && rest[0] != ' ' && rest[0] != '\n' && rest[0] != '\t') {
+		return "", false
+	}
+	return strings.TrimSpace(rest), true
+}
+
+// command runs a `!herald` message, if ev is one, and answers it in the
+// same room (in the thread when asked in one) as an m.notice. It reports
+// whether ev was a command; a command never reaches the inbox. Commands run
+// in the sync loop, one after another, so they apply in the order they
+// were given; a slow one (a feed fetch) holds the loop up to the fetch
+// timeout, which commands being rare makes acceptable.
+func (a *Adapter) command(ctx context.Context, ev bot.Event) bool {
+	cmds := a.opt.Commands
+	line, ok := cmds.commandLine(ev)
+	if !ok {
+		return false
+	}
+	log := a.log.With(slog.String("room_id", string(ev.Place.Channel)), slog.String("event_id", string(ev.Message)),
+		slog.String("sender", string(ev.Author.ID)))
+	room := id.RoomID(ev.Place.Channel)
+	req := bot.Request{Place: ev.Place, Thread: ev.Thread, User: ev.Author, ID: string(ev.Message),
+		Admin: a.isAdmin(ctx, room, id.UserID(ev.Author.ID))}
+	reply := cmds.Tree.RunText(ctx, req, line)
+	content := matrixhtml.FitContent(reply.Text, event.MsgNotice, maxCommandReply)
+	if ev.Thread != "" {
+		content.RelatesTo = (&event.RelatesTo{}).SetThread(id.EventID(ev.Thread), id.EventID(ev.Message))
+	} else {
+		content.RelatesTo = (&event.RelatesTo{}).SetReplyTo(id.EventID(ev.Message))
+	}
+	cli, err := a.connect(ctx)
+	if err == nil {
+		// The txn id comes from the command's event, so a command replayed
+		// after a restart is answered once.
+		_, err = a.sendEvent(ctx, cli, room, event.EventMessage, content, "cmd."+string(ev.Message))
+	}
+	if err != nil {
+		log.Error("matrix could not answer a command", slog.String("error", err.Error()))
+	}
+	return true
+}
+
+// isAdmin reports whether user may run admin commands in room: listed in
+// the config, or with a power level at or above the configured one there.
+func (a *Adapter) isAdmin(ctx context.Context, room id.RoomID, user id.UserID) bool {
+	cmds := a.opt.Commands
+	if slices.Contains(cmds.AdminUsers, string(user)) {
+		return true
+	}
+	cli, err := a.connect(ctx)
+	if err != nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var pl event.PowerLevelsEventContent
+	if err := cli.StateEvent(ctx, room, event.StatePowerLevels, "", &pl); err != nil {
+		// Unknown means no: an admin can retry, a stranger must not pass.
+		a.log.Warn("matrix could not read the power levels; treating the sender as no admin",
+			slog.String("room_id", string(room)), slog.String("error", fmt.Sprint(err)))
+		return false
+	}
+	return pl.GetUserLevel(user) >= cmds.AdminPowerLevel
+}
