@@ -83,6 +83,7 @@ type Adapter struct {
 	inboxMu sync.Mutex // serializes Inbox.Receive: see handlers.go
 
 	mu       sync.Mutex
+	me       string                        // the bot's user id
 	channels map[string]*discordgo.Channel // type and parent, which never change
 	hooks    map[string]*webhook           // by parent channel id
 	hookIDs  map[string]bool               // every webhook id of ours seen
@@ -160,6 +161,7 @@ func New(opt Options) (*Adapter, error) {
 	sess.LogLevel = discordgo.LogError
 	sess.MaxRestRetries = 3
 	return &Adapter{
+		me:  opt.ApplicationID,
 		opt: opt, sess: sess, log: opt.Logger.With(slog.String("platform", "discord")),
 		channels: map[string]*discordgo.Channel{}, hooks: map[string]*webhook{},
 		hookIDs: map[string]bool{}, denied: map[string]deniedEntry{},
@@ -192,20 +194,38 @@ func (a *Adapter) route(p bot.Place) RouteOptions {
 	return a.opt.Route(p)
 }
 
-// botID is the bot's user id: a bot user shares its application's id.
+// botID is the bot's user id: a bot user shares its application's id, so
+// the configured application id answers without a request.
 func (a *Adapter) botID(ctx context.Context) (string, error) {
-	if a.opt.ApplicationID != "" {
-		return a.opt.ApplicationID, nil
-	}
-	if a.sess.State != nil && a.sess.State.User != nil {
-		return a.sess.State.User.ID, nil
+	a.mu.Lock()
+	me := a.me
+	a.mu.Unlock()
+	if me != "" {
+		return me, nil
 	}
 	u, err := a.sess.User("@me", discordgo.WithContext(ctx))
 	if err != nil {
 		return "", fmt.Errorf("discord: who am I: %w", err)
 	}
-	a.opt.ApplicationID = u.ID
+	a.mu.Lock()
+	a.me = u.ID
+	a.mu.Unlock()
 	return u.ID, nil
+}
+
+// stateChannel copies a channel out of discordgo's gateway state, under
+// the state's lock (the gateway reader updates it in place); nil when the
+// state does not have it.
+func (a *Adapter) stateChannel(id string) *discordgo.Channel {
+	st := a.sess.State
+	c, err := st.Channel(id)
+	if err != nil || c == nil {
+		return nil
+	}
+	st.RLock()
+	defer st.RUnlock()
+	cp := *c
+	return &cp
 }
 
 // channel returns a channel's (immutable) type and parent, from the cache,
@@ -217,9 +237,8 @@ func (a *Adapter) channel(ctx context.Context, id string) (*discordgo.Channel, e
 	if ch != nil {
 		return ch, nil
 	}
-	if st, err := a.sess.State.Channel(id); err == nil && st != nil {
-		ch = st
-	} else {
+	if ch = a.stateChannel(id); ch == nil {
+		var err error
 		ch, err = a.sess.Channel(id, discordgo.WithContext(ctx))
 		if err != nil {
 			return nil, a.classify(ctx, "look up channel", id, discordgo.PermissionViewChannel, err)

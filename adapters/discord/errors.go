@@ -137,7 +137,7 @@ func (a *Adapter) missing(ctx context.Context, channel string, need int64) []str
 	ch := a.channels[channel]
 	a.mu.Unlock()
 	if ch == nil {
-		ch, _ = a.sess.State.Channel(channel)
+		ch = a.stateChannel(channel)
 	}
 	if ch != nil && ch.IsThread() && ch.ParentID != "" {
 		target = ch.ParentID

@@ -222,7 +222,7 @@ func (a *Adapter) forumTags(ctx context.Context, forum *discordgo.Channel, names
 		return nil
 	}
 	tags := forum.AvailableTags
-	if st, err := a.sess.State.Channel(forum.ID); err == nil && st != nil {
+	if st := a.stateChannel(forum.ID); st != nil {
 		tags = st.AvailableTags
 	}
 	var ids []string
@@ -289,8 +289,8 @@ func (a *Adapter) EditArticle(ctx context.Context, at bot.PostRef, art bot.Artic
 		return nil
 	}
 	name := threadName(art.Title)
-	th, err := a.sess.State.Channel(string(at.Thread))
-	if err != nil || th == nil {
+	th := a.stateChannel(string(at.Thread))
+	if th == nil {
 		th, err = a.sess.Channel(string(at.Thread), discordgo.WithContext(ctx))
 		if err != nil {
 			return a.classify(ctx, "look up thread", string(at.Thread), discordgo.PermissionViewChannel, err)

@@ -122,7 +122,18 @@ func (s *Server) api(rt route) http.HandlerFunc {
 			return
 		}
 		s.count(rt.pattern, status, 0)
-		writeJSON(w, status, body, v.headers)
+		// Bodies point into the fake's state; encode them under its lock
+		// so a concurrent request cannot change them mid-encoding.
+		s.mu.Lock()
+		data, err := json.Marshal(body)
+		s.mu.Unlock()
+		if err != nil {
+			panic("discordtest: encode " + rt.pattern + ": " + err.Error())
+		}
+		if body == nil {
+			data = nil
+		}
+		writeJSON(w, status, json.RawMessage(data), v.headers)
 	}
 }
 
@@ -142,7 +153,7 @@ func writeJSON(w http.ResponseWriter, status int, body any, h http.Header) {
 		}
 	}
 	w.Header().Set("Date", time.Now().UTC().Format(http.TimeFormat))
-	if status == http.StatusNoContent || body == nil {
+	if raw, ok := body.(json.RawMessage); status == http.StatusNoContent || body == nil || (ok && raw == nil) {
 		w.WriteHeader(status)
 		return
 	}
