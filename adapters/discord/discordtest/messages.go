@@ -341,14 +341,24 @@ func (s *Server) listMessages(r *http.Request) (int, any, *apiError) {
 		limit = n
 	}
 	before, after := q.Get("before"), q.Get("after")
-	out := []wireMessage{}
-	recs := s.order[ch.ID]
-	for i := len(recs) - 1; i >= 0 && len(out) < limit; i-- {
-		m := recs[i]
-		if m.deleted || (before != "" && !idLess(m.msg.ID, before)) || (after != "" && !idLess(after, m.msg.ID)) {
-			continue
+	var live []*record
+	for _, m := range s.order[ch.ID] {
+		if !m.deleted && (before == "" || idLess(m.msg.ID, before)) && (after == "" || idLess(after, m.msg.ID)) {
+			live = append(live, m)
 		}
-		out = append(out, m.wire())
+	}
+	// With after, Discord returns the messages closest after it; otherwise
+	// the newest. Either way the list is newest first.
+	if len(live) > limit {
+		if after != "" && before == "" {
+			live = live[:limit]
+		} else {
+			live = live[len(live)-limit:]
+		}
+	}
+	out := make([]wireMessage, 0, len(live))
+	for i := len(live) - 1; i >= 0; i-- {
+		out = append(out, live[i].wire())
 	}
 	return 200, out, nil
 }

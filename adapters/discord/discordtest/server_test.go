@@ -293,3 +293,42 @@ func TestInteractionAnswers(t *testing.T) {
 		t.Errorf("got %+v, want an ephemeral follow-up \"done\" and the original edited", got)
 	}
 }
+
+func TestListMessages(t *testing.T) {
+	srv := New(Config{NoRateLimits: true})
+	defer srv.Close()
+	s := session(t, srv)
+	ch := srv.AddTextChannel("news")
+	var ids []string
+	for i := 0; i < 5; i++ {
+		m, err := s.ChannelMessageSend(ch, "m")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, m.ID)
+	}
+	tests := []struct {
+		name          string
+		before, after string
+		want          []string
+	}{
+		{"newest", "", "", []string{ids[4], ids[3]}},
+		{"closest after", "", ids[0], []string{ids[2], ids[1]}},
+		{"closest before", ids[3], "", []string{ids[2], ids[1]}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := s.ChannelMessages(ch, 2, tt.before, tt.after, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var gotIDs []string
+			for _, m := range got {
+				gotIDs = append(gotIDs, m.ID)
+			}
+			if strings.Join(gotIDs, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("got %v, want %v", gotIDs, tt.want)
+			}
+		})
+	}
+}
