@@ -194,3 +194,36 @@ func TestReplyQuotesItsParent(t *testing.T) {
 		t.Errorf("got %q (reference %v), want the reply quoting its parent's author, and no reference", m.Content, m.MessageReference)
 	}
 }
+
+func TestLongCommentSplitsAndEditShrinks(t *testing.T) {
+	srv := newServer(t, discordtest.Config{NoRateLimits: true})
+	forum, _ := srv.AddForumChannel("forum")
+	a := newAdapter(t, srv, nil)
+	ctx := context.Background()
+	ref, err := a.PostArticle(ctx, place(forum), article("Forum post"), "art")
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("word ", 700) // 3500 characters: two messages
+	ids, err := a.PostComment(ctx, ref, comment(1, "Ada", bot.Matrix, long), "long")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != 2 {
+		t.Fatalf("got %d messages for 3500 characters, want 2", len(ids))
+	}
+	for _, id := range ids {
+		m, _ := srv.Message(string(id))
+		if m.ChannelID != string(ref.Thread) || len([]rune(m.Content)) > 2000 {
+			t.Errorf("got part in %s of %d characters, want it in the forum post %s within 2000", m.ChannelID, len([]rune(m.Content)), ref.Thread)
+		}
+	}
+	if err := a.EditComment(ctx, place(forum), ids, comment(1, "Ada", bot.Matrix, "short now")); err != nil {
+		t.Fatalf("EditComment: %v", err)
+	}
+	first, _ := srv.Message(string(ids[0]))
+	second, _ := srv.Message(string(ids[1]))
+	if !strings.Contains(first.Content, "short now") || !second.Deleted {
+		t.Errorf("got first %q and second deleted=%v, want the text in the first and the second gone", first.Content, second.Deleted)
+	}
+}

@@ -195,3 +195,49 @@ func waitConnected(t *testing.T, srv *discordtest.Server, resumes int) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// flakyInbox fails the first fails calls, then records like inbox.
+type flakyInbox struct {
+	inbox
+	fails int
+}
+
+func (f *flakyInbox) Receive(ctx context.Context, ev bot.Event) error {
+	f.mu.Lock()
+	if f.fails > 0 {
+		f.fails--
+		f.mu.Unlock()
+		return fmt.Errorf("database is locked")
+	}
+	f.mu.Unlock()
+	return f.inbox.Receive(ctx, ev)
+}
+
+func TestInboxFailuresAreRetriedInOrder(t *testing.T) {
+	srv := newServer(t, discordtest.Config{NoRateLimits: true})
+	news := srv.AddTextChannel("news")
+	ada := srv.AddMember("Ada")
+	a := newAdapter(t, srv, nil)
+	in := &flakyInbox{fails: 2}
+	run(t, srv, a, in)
+	ref, err := a.PostArticle(context.Background(), place(news), article("Headline"), "art")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := 0; i < 3; i++ {
+		m, err := srv.Say(string(ref.Thread), ada, "m"+strconv.Itoa(i), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, m.ID)
+	}
+	got := in.wait(t, 3)
+	var ids []string
+	for _, ev := range got {
+		ids = append(ids, string(ev.Message))
+	}
+	if strings.Join(ids, ",") != strings.Join(want, ",") {
+		t.Errorf("got %v, want %v: each once, in order, after the inbox recovered", ids, want)
+	}
+}
