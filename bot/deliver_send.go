@@ -173,7 +173,7 @@ func (d *Deliverer) sendCommentDelete(ctx context.Context, conn Connector, row O
 		return nil, err
 	}
 	if len(ids) == 0 {
-		return d.skip(row, "comment not mirrored there")
+		return d.deleteOrigin(ctx, conn, row) // a moderator's removal of the original, or nothing to do
 	}
 	// Deleters treat "already gone" as success, so a resend is harmless.
 	if err := del.Delete(ctx, row.Target, ids); err != nil {
