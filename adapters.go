@@ -24,7 +24,7 @@ type chatAdapter struct {
 }
 
 // chatAdapters builds the Discord and Matrix adapters that are configured.
-func chatAdapters(cfg *config.Config, state bot.StateStore, log *slog.Logger) ([]chatAdapter, error) {
+func chatAdapters(cfg *config.Config, state bot.StateStore, log *slog.Logger, routes *routeTable) ([]chatAdapter, error) {
 	off := func(name, why string) chatAdapter {
 		return chatAdapter{name: name, offReason: why,
 			probe: func(context.Context) (string, error) { return "not configured", nil }}
@@ -33,7 +33,6 @@ func chatAdapters(cfg *config.Config, state bot.StateStore, log *slog.Logger) ([
 		return chatAdapter{name: name, conn: conn,
 			probe: func(context.Context) (string, error) { return "configured", nil }}
 	}
-	routes := routeOptions(cfg)
 	var out []chatAdapter
 
 	if cfg.Discord.Configured() {
@@ -47,7 +46,7 @@ func chatAdapters(cfg *config.Config, state bot.StateStore, log *slog.Logger) ([
 			Logger:        log.With(slog.String("part", "discord")),
 			State:         state,
 			Route: func(p bot.Place) discord.RouteOptions {
-				r := routes[p]
+				r := routes.get(p)
 				return discord.RouteOptions{Render: r.render, ThreadArchiveMinutes: r.ThreadArchive, ForumTags: r.ForumTags}
 			},
 		})

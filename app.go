@@ -10,8 +10,10 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/heraldchat/herald/adapters/web"
@@ -82,7 +84,8 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 		return "ok", nil
 	})
 	connectors := map[bot.Platform]bot.Connector{}
-	adapters, err := chatAdapters(cfg, db, log)
+	routes := newRouteTable(cfg)
+	adapters, err := chatAdapters(cfg, db, log, routes)
 	if err != nil {
 		return err
 	}
@@ -119,6 +122,12 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 	digester.Notify = deliverer.Kick
 	relay := bot.NewRelay(db, bot.RelayOptions{Logger: log.With(slog.String("part", "relay")), Notify: deliverer.Kick})
 	server := web.NewServer(health, log.With(slog.String("part", "web")))
+	tree := commandTree(cfg, db, fetcher, loc, deliverer.Kick, adapters, log.With(slog.String("part", "commands")))
+	// SIGHUP reloads the config; caught from here on, so it never kills us.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	reload := &reloader{path: cfg.File, dataDir: dataDir, store: db, routes: routes, tree: tree, log: log.With(slog.String("part", "reload"))}
 
 	// Every part runs until ctx ends; the first to fail stops the rest.
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -141,6 +150,9 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 	start("poller", poller.Run)
 	start("digests", digester.Run)
 	start("deliverer", deliverer.Run)
+	start("commands", func(ctx context.Context) error {
+		return serveCommands(ctx, tree, connectors, reload, hup, log.With(slog.String("part", "commands")))
+	})
 	for _, c := range connectors {
 		start(string(c.Name()), func(ctx context.Context) error {
 			return superviseConnector(ctx, c, relay, log.With(slog.String("part", string(c.Name()))))

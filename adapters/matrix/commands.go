@@ -104,3 +104,8 @@ func (a *Adapter) isAdmin(ctx context.Context, room id.RoomID, user id.UserID) b
 	}
 	return pl.GetUserLevel(user) >= cmds.AdminPowerLevel
 }
+
+// ServeCommands makes the adapter answer `!herald …` messages; call it
+// before Run. It is Options.Commands, for callers that build the command
+// tree after the adapter.
+func (a *Adapter) ServeCommands(c *Commands) { a.opt.Commands = c }
