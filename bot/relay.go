@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 )
 
@@ -77,7 +78,7 @@ func (r *Relay) Receive(ctx context.Context, ev Event) error {
 	case !errors.Is(err, ErrNotFound):
 		return fmt.Errorf("relay %s of %s in %s: look up mirrors: %w", ev.Kind, ev.Message, ev.Place, err)
 	}
-	articleID, err := r.store.ArticleByThread(ctx, ev.Place, ev.Thread)
+	articleID, err := r.articleOf(ctx, ev)
 	if errors.Is(err, ErrNotFound) {
 		log.Debug("relay ignores a thread that is not an article's")
 		return nil
@@ -107,6 +108,20 @@ func (r *Relay) Receive(ctx context.Context, ev Event) error {
 		return fmt.Errorf("relay %s of %s in %s: %w", ev.Kind, ev.Message, ev.Place, err)
 	}
 	return nil
+}
+
+// articleOf finds the article whose thread an event happened in. A news
+// site has no threads of Herald's: its comments come from the importer,
+// which names the article by id in Thread (see SourceThread).
+func (r *Relay) articleOf(ctx context.Context, ev Event) (int64, error) {
+	if ev.Place.Platform == Source {
+		id, err := strconv.ParseInt(string(ev.Thread), 10, 64)
+		if err != nil || id <= 0 {
+			return 0, fmt.Errorf("source thread %q is not an article id: %w", ev.Thread, ErrNotFound)
+		}
+		return id, nil
+	}
+	return r.store.ArticleByThread(ctx, ev.Place, ev.Thread)
 }
 
 // checkEvent says what is wrong with an event, or "" when nothing is.

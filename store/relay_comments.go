@@ -151,7 +151,8 @@ ON CONFLICT (origin_platform, origin_message) DO NOTHING RETURNING id`,
 // mirrorTargets lists the places a new comment goes to: every place its
 // article is posted in or still being posted to, except the one it was
 // written in (matched by channel, or by thread should an adapter name the
-// thread as the channel).
+// thread as the channel). A news site's own comments go only where the
+// route says so (see sourceMirrorTargets).
 func mirrorTargets(ctx context.Context, tx *sql.Tx, articleID int64, origin bot.PostRef) ([]bot.Place, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT platform, channel FROM posts
 	WHERE article_id = $1 AND NOT (platform = $2 AND (channel = $3 OR (thread <> '' AND thread = $4)))
@@ -163,7 +164,11 @@ ORDER BY 1, 2`,
 	if err != nil {
 		return nil, fmt.Errorf("find mirror targets of article %d: %w", articleID, err)
 	}
-	return scanPlaces(rows)
+	targets, err := scanPlaces(rows)
+	if err != nil || origin.Place.Platform != bot.Source {
+		return targets, err
+	}
+	return sourceMirrorTargets(ctx, tx, articleID, targets)
 }
 
 // mirroredTo lists the places a comment is mirrored to or queued for:
