@@ -31,6 +31,7 @@ func commands() []command {
 		{"check", "validate a config file", checkCommand},
 		{"migrate", "apply database migrations", migrateCommand},
 		{"preview", "fetch one feed and print what would be posted", previewCommand},
+		{"export", "print the current feeds, routes and links as config", exportCommand},
 		{"version", "print the version", versionCommand},
 	}
 }
