@@ -101,28 +101,40 @@ func (a *Adapter) PostArticle(ctx context.Context, to bot.Place, art bot.Article
 	if ch.Type != discordgo.ChannelTypeGuildText && ch.Type != discordgo.ChannelTypeGuildNews {
 		return bot.PostRef{}, bot.Permanent(fmt.Errorf("discord: channel %s is neither a text nor a forum channel (type %d)", ch.ID, ch.Type))
 	}
-	// A recorded success answers a resend without asking Discord: that
-	// covers a crash after this returns but before the core records it,
-	// however long the restart takes. The nonce covers a crash between
-	// Discord's answer and this record, within Discord's nonce window.
+	// The state record answers a resend without asking Discord again: it
+	// holds the message id once sent and a " thread" mark once the thread
+	// exists, so a crash after this returns (before the core records the
+	// post), or a thread that failed (say, a permission granted only
+	// later), never sends the message twice, however long the pause. The
+	// nonce covers the gap between Discord's answer and the record, within
+	// Discord's nonce window (a few minutes).
 	stateKey := "discord.post." + nonceFor(key)
-	if prev, err := a.opt.State.State(ctx, stateKey); err == nil {
-		id := bot.RemoteID(prev)
-		return bot.PostRef{Place: to, Message: id, Thread: id}, nil
-	} else if !errors.Is(err, bot.ErrNotFound) {
+	prev, err := a.opt.State.State(ctx, stateKey)
+	if err != nil && !errors.Is(err, bot.ErrNotFound) {
 		return bot.PostRef{}, fmt.Errorf("discord: read send record: %w", err)
 	}
-	m, err := a.sendMessage(ctx, ch.ID, msg, nonceFor(key))
-	if err != nil {
+	msgID, threaded := strings.CutSuffix(prev, " thread")
+	if msgID == "" {
+		m, err := a.sendMessage(ctx, ch.ID, msg, nonceFor(key))
+		if err != nil {
+			return bot.PostRef{}, err
+		}
+		msgID = m.ID
+		if err := a.opt.State.SetState(ctx, stateKey, msgID); err != nil {
+			a.log.Warn("article posted but not recorded", slog.String("message", msgID), slog.String("error", err.Error()))
+		}
+	}
+	ref := bot.PostRef{Place: to, Message: bot.RemoteID(msgID), Thread: bot.RemoteID(msgID)}
+	if threaded {
+		return ref, nil
+	}
+	if err := a.startThread(ctx, ch.ID, msgID, threadName(art.Title), archiveMinutes(ro)); err != nil {
 		return bot.PostRef{}, err
 	}
-	if err := a.startThread(ctx, ch.ID, m.ID, threadName(art.Title), archiveMinutes(ro)); err != nil {
-		return bot.PostRef{}, err
+	if err := a.opt.State.SetState(ctx, stateKey, msgID+" thread"); err != nil {
+		a.log.Warn("thread opened but not recorded", slog.String("message", msgID), slog.String("error", err.Error()))
 	}
-	if err := a.opt.State.SetState(ctx, stateKey, m.ID); err != nil {
-		a.log.Warn("article posted but not recorded", slog.String("message", m.ID), slog.String("error", err.Error()))
-	}
-	return bot.PostRef{Place: to, Message: bot.RemoteID(m.ID), Thread: bot.RemoteID(m.ID)}, nil
+	return ref, nil
 }
 
 // sendMessage creates a message with nonce and enforce_nonce, through

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
@@ -181,5 +182,27 @@ func TestGlobal429IsWaitedOutAndNothingLost(t *testing.T) {
 	}
 	if st := srv.Stats(); st.Global429 == 0 {
 		t.Errorf("got no global 429s, want some (the test must exercise the retry): %+v", st.Status)
+	}
+}
+
+func TestThreadRefusedThenGrantedPostsOnce(t *testing.T) {
+	srv := newServer(t, discordtest.Config{NoRateLimits: true, NonceWindow: time.Nanosecond})
+	news := srv.AddTextChannel("news")
+	srv.Deny(news, discordgo.PermissionCreatePublicThreads)
+	st := storetest.Open(t)
+	ctx := context.Background()
+	_, err := newAdapter(t, srv, st).PostArticle(ctx, place(news), article("Headline"), "K")
+	if !errors.Is(err, bot.ErrPermanent) {
+		t.Fatalf("got %v, want a permanent refusal to open the thread", err)
+	}
+	// An admin grants the permission long after Discord forgot the nonce;
+	// the parked row is retried.
+	srv.Allow(news, discordgo.PermissionCreatePublicThreads)
+	ref, err := newAdapter(t, srv, st).PostArticle(ctx, place(news), article("Headline"), "K")
+	if err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if n := len(srv.Messages(news)); n != 1 || len(srv.Threads(news)) != 1 || ref.Thread != ref.Message {
+		t.Errorf("got %d messages and %d threads (ref %+v), want the first message and its thread", n, len(srv.Threads(news)), ref)
 	}
 }

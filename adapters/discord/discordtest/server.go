@@ -334,6 +334,23 @@ func (s *Server) Deny(channelID string, perm int64) {
 	s.dispatchLocked("CHANNEL_UPDATE", ch, discordgo.IntentGuilds)
 }
 
+// Allow removes bits from the bot's member overwrite on the channel, as an
+// admin granting a permission back would.
+func (s *Server) Allow(channelID string, perm int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := s.channels[channelID]
+	if ch == nil {
+		panic("discordtest: Allow on unknown channel " + channelID)
+	}
+	for _, o := range ch.PermissionOverwrites {
+		if o.ID == s.bot.ID {
+			o.Deny &^= perm
+		}
+	}
+	s.dispatchLocked("CHANNEL_UPDATE", ch, discordgo.IntentGuilds)
+}
+
 // Stats is a copy of the request counters.
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
