@@ -19,7 +19,9 @@ import (
 const Hold Action = "hold"
 
 // RulesActor is the actor of what the automatic rules do, in the moderation log.
-func RulesActor() Author { return Author{Platform: "herald", ID: "rules", Name: "Herald (automatic rules)"} }
+func RulesActor() Author {
+	return Author{Platform: "herald", ID: "rules", Name: "Herald (automatic rules)"}
+}
 
 // RulesStore is what the rules read and write.
 type RulesStore interface {

@@ -70,7 +70,9 @@ func (w wordRule) find(s string) [][]int {
 	return out
 }
 
-func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) || r == '_' }
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) || r == '_'
+}
 
 func wordRuneBefore(s string, i int) bool {
 	if i == 0 {
