@@ -3,6 +3,7 @@ package bot
 import (
 	"cmp"
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -36,7 +37,7 @@ type OutboxCount struct {
 // commandTable is every command, in the order help lists them.
 func commandTable() []command {
 	feed := Param{Name: "feed", Help: "the feed's id, name or URL", Kind: ParamFeed, Required: true}
-	return []command{
+	table := []command{
 		{CommandSpec{Path: []string{"feed", "add"}, Summary: "Add a feed, posting to this channel or another place", Admin: true, Slow: true,
 			Params: []Param{
 				{Name: "url", Help: "the feed's http(s) URL", Kind: ParamURL, Required: true},
@@ -65,14 +66,11 @@ func commandTable() []command {
 			(*Commands).unlink},
 		{CommandSpec{Path: []string{"status"}, Summary: "Adapters, delivery queues, parked deliveries, paused feeds", Admin: true},
 			(*Commands).status},
-		{CommandSpec{Path: []string{"mod"}, Summary: "Moderation (not available yet)", Admin: true,
-			Params: []Param{{Name: "args", Help: "a moderation command", Kind: ParamRest}}},
-			func(*Commands, context.Context, *call) Reply {
-				return failure("Moderation commands are not available yet.")
-			}},
 		{CommandSpec{Path: []string{"help"}, Summary: "Every command with its syntax",
 			Params: []Param{{Name: "command", Help: "a command to explain", Kind: ParamRest}}}, (*Commands).help},
 	}
+	// The mod commands (moderation_commands.go) go before help.
+	return slices.Insert(table, len(table)-1, modCommands()...)
 }
 
 // Choice is one autocomplete suggestion: what is shown and what is sent.
