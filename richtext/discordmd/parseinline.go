@@ -126,7 +126,8 @@ func (p *inlineParser) rule(i int) (*richtext.Node, int, bool) {
 }
 
 func isEscapable(c byte) bool {
-	return c < 0x80 && !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == ' ' || c == '\n' || c == '\t')
+	// Discord's rule: \\([^0-9A-Za-z\s]).
+	return c < 0x80 && !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.IndexByte(" \t\n\v\f\r", c) >= 0)
 }
 
 // lazyPair matches marker, the shortest non-empty content, marker — the
