@@ -151,3 +151,44 @@ func (fx *fixture) mirrorAll() {
 		}
 	}
 }
+
+// articleWith stores a (Key and Hash filled in when empty) and posts it to
+// both places.
+func (fx *fixture) articleWith(a bot.Article) int64 {
+	fx.t.Helper()
+	ctx := context.Background()
+	fx.n++
+	if a.Key == "" {
+		a.Key = fmt.Sprint("k", fx.n)
+	}
+	if a.Hash == "" {
+		a.Hash = "h"
+	}
+	res, err := fx.db.Ingest(ctx, fx.feedID, []bot.Incoming{{Article: a,
+		Deliveries: []bot.Delivery{{Place: placeD, Kind: bot.PostArticle}, {Place: placeM, Kind: bot.PostArticle}}}})
+	if err != nil {
+		fx.t.Fatalf("ingest: %v", err)
+	}
+	fx.postAll()
+	return res[0].ArticleID
+}
+
+// postAll completes every queued article post: its message and thread are
+// "post-<platform>-<article id>".
+func (fx *fixture) postAll() {
+	fx.t.Helper()
+	ctx := context.Background()
+	rows, err := fx.db.ClaimOutbox(ctx, "test", nil, time.Now(), time.Minute, 100)
+	if err != nil {
+		fx.t.Fatalf("claim: %v", err)
+	}
+	for _, r := range rows {
+		if r.Kind != bot.PostArticle {
+			continue
+		}
+		msg := bot.RemoteID(fmt.Sprintf("post-%s-%d", r.Target.Platform, r.ArticleID))
+		if err := fx.db.CompletePost(ctx, r.ID, bot.PostRef{Place: r.Target, Message: msg, Thread: msg}); err != nil {
+			fx.t.Fatalf("complete post: %v", err)
+		}
+	}
+}

@@ -20,6 +20,9 @@ func parseHTML(t testing.TB, body string) *html.Node {
 }
 
 func attrOf(n *html.Node, key string) (string, bool) {
+	if n == nil {
+		return "", false
+	}
 	for _, a := range n.Attr {
 		if a.Namespace == "" && a.Key == key {
 			return a.Val, true
