@@ -109,7 +109,7 @@ func splitWords(line string) ([]string, error) {
 		}
 	}
 	if quote != 0 {
-		return nil, fmt.Errorf("a quote opened at %q is never closed: add the closing %c", clipText(string(runes[start:]), 20), quote)
+		return nil, fmt.Errorf("the quote %c before %s is never closed: add the closing %c", runes[start], clipText(string(runes[start+1:]), 30), quote)
 	}
 	if inWord {
 		words = append(words, cur.String())
