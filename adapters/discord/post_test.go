@@ -42,6 +42,10 @@ func TestPostArticleTextChannel(t *testing.T) {
 			if !ok || m.ChannelID != news || (m.Content == "" && len(m.Embeds) == 0) {
 				t.Fatalf("got message %+v, want a non-empty message in %s", m, news)
 			}
+			// The renderer's default is one embed linking the article.
+			if len(m.Embeds) != 1 || m.Embeds[0].URL != article(tt.title).URL {
+				t.Errorf("got embeds %+v, want one linking %s", m.Embeds, article(tt.title).URL)
+			}
 			if m.Nonce == "" || len(m.Nonce) > 25 {
 				t.Errorf("got nonce %q, want one of 1-25 characters", m.Nonce)
 			}
