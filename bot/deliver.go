@@ -221,18 +221,21 @@ func (d *Deliverer) deliver(ctx context.Context, row OutboxRow, leaseEnd time.Ti
 	// send that is not recorded would only be sent again.
 	recCtx, cancelRec := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancelRec()
-	switch {
-	case err == nil:
-		if err := record(recCtx); err != nil {
-			// The platform has it; given back, the row is sent again with
-			// the same key, which the platform dedups, and then recorded.
-			log.Error("record delivery", slog.Any("error", err))
-			return rowUnsettled
+	if err == nil {
+		if err = record(recCtx); err == nil {
+			log.Debug("delivered")
+			return rowSettled
 		}
-		log.Debug("delivered")
-		return rowSettled
-	case ctx.Err() != nil:
+		// The platform has it but the store did not take the outcome. The
+		// row goes the way of a failed send: retried later with the same
+		// key, which the platform dedups, or parked if recording keeps
+		// failing (a connector that returns no message id, say) — never
+		// resent in a tight loop.
+		err = fmt.Errorf("record delivery: %w", err)
+	} else if ctx.Err() != nil {
 		return rowUnsettled
+	}
+	switch {
 	case errors.Is(err, ErrPermanent) || row.Attempts+1 >= d.opt.MaxAttempts:
 		msg := fmt.Sprintf("attempt %d: %v", row.Attempts+1, err)
 		if err := d.store.ParkOutbox(recCtx, row.ID, msg); err != nil {

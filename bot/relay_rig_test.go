@@ -129,13 +129,27 @@ func (r *relayRig) startDeliverer(opt bot.DeliverOptions) *bot.Deliverer {
 // waitIdle waits until no outbox row is pending.
 func (r *relayRig) waitIdle() {
 	r.t.Helper()
-	relayWaitFor(r.t, "the outbox to drain", func() bool {
-		rows, err := r.db.OutboxRows(context.Background(), bot.OutboxPending, 0)
+	var pending []bot.OutboxRow
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var err error
+		pending, err = r.db.OutboxRows(context.Background(), bot.OutboxPending, 0)
 		if err != nil {
 			r.t.Fatalf("list pending rows: %v", err)
 		}
-		return len(rows) == 0
-	})
+		if len(pending) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	for _, row := range pending {
+		r.t.Logf("still pending: row %d %s to %s, comment %d, attempts %d, not before %s, last error %q",
+			row.ID, row.Kind, row.Target, row.CommentID, row.Attempts, row.NotBefore.Format(time.RFC3339Nano), row.LastError)
+	}
+	r.t.Fatalf("gave up waiting for the outbox to drain: %d rows pending", len(pending))
 }
 
 // waitFor polls cond until it holds; it fails the test after a generous
