@@ -230,3 +230,53 @@ func TestDeliverShutdownGivesBackRowInFlight(t *testing.T) {
 		}
 	})
 }
+
+// blankConn posts but answers without a message id: a connector bug the
+// store refuses to record.
+type blankConn struct{ *recConn }
+
+func (b blankConn) PostArticle(ctx context.Context, to bot.Place, a bot.Article, key string) (bot.PostRef, error) {
+	if _, err := b.recConn.PostArticle(ctx, to, a, key); err != nil {
+		return bot.PostRef{}, err
+	}
+	return bot.PostRef{Place: to}, nil
+}
+
+// TestDeliverUnrecordableOutcomeIsParked: when the store cannot record
+// what a send returned, the row is retried with backoff and then parked
+// with the reason, not resent in a loop.
+func TestDeliverUnrecordableOutcomeIsParked(t *testing.T) {
+	db := storetest.Open(t)
+	r := newRelayRig(t, db)
+	r.stop()
+	opt := rigOptions("blank")
+	opt.MaxAttempts = 3
+	d := bot.NewDeliverer(db, map[bot.Platform]bot.Connector{bot.Discord: blankConn{r.dc}, bot.Matrix: r.mx}, opt)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	_, sendsBefore := r.dc.counts()
+	r.ingest("a2", "Second article", "h1")
+	r.waitIdle()
+	parked, err := db.OutboxRows(context.Background(), bot.OutboxParked, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(parked) != 2 {
+		t.Fatalf("%d rows parked, want the 2 discord posts: %+v", len(parked), parked)
+	}
+	for _, row := range parked {
+		if row.Attempts != 3 || !strings.Contains(row.LastError, "record delivery") {
+			t.Errorf("parked row %d: attempts %d, error %q; want 3 attempts and the recording error", row.ID, row.Attempts, row.LastError)
+		}
+	}
+	if keys, sends := r.dc.counts(); sends-sendsBefore != 6 || keys != 4 {
+		t.Errorf("discord: %d sends for 2 rows, %d keys; want 6 sends (3 attempts each) and 4 keys in all", sends-sendsBefore, keys)
+	}
+}
