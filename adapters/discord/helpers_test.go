@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"log/slog"
+	"net/url"
 	"os"
 	"strconv"
 	"sync"
@@ -97,7 +98,7 @@ func run(t *testing.T, srv *discordtest.Server, a *Adapter, in bot.Inbox) {
 }
 
 func article(title string) bot.Article {
-	return bot.Article{ID: 1, Title: title, URL: "https://news.example/" + title}
+	return bot.Article{ID: 1, Title: title, URL: "https://news.example/" + url.PathEscape(title)}
 }
 
 func place(ch string) bot.Place { return bot.Place{Platform: bot.Discord, Channel: bot.RemoteID(ch)} }
