@@ -54,6 +54,14 @@ func (a *Adapter) connect(ctx context.Context) (*mautrix.Client, error) {
 	return cli, nil
 }
 
+// reconnect drops the client and logs in again (after the token was revoked).
+func (a *Adapter) reconnect(ctx context.Context) (*mautrix.Client, error) {
+	a.mu.Lock()
+	a.client = nil
+	a.mu.Unlock()
+	return a.connect(ctx)
+}
+
 // useToken adopts an access token after asking the server whose it is.
 func (a *Adapter) useToken(ctx context.Context, cli *mautrix.Client, token string) error {
 	cli.AccessToken = token

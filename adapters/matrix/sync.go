@@ -58,38 +58,48 @@ func (a *Adapter) syncLoop(ctx context.Context, in bot.Inbox) error {
 	if err != nil {
 		return err
 	}
-	var filterID string
-	err = a.retry(ctx, "create sync filter", func(ctx context.Context) error {
-		resp, err := cli.CreateFilter(ctx, a.syncFilter())
-		if err == nil {
-			filterID = resp.FilterID
-		}
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("matrix: %w", err)
-	}
 	pos, err := a.loadPosition(ctx)
 	if err != nil {
 		return err
 	}
+	filterID := ""
+	backoff := firstBackoff
 	for ctx.Err() == nil {
 		since := pos.Since
-		var resp *mautrix.RespSync
-		err := a.retry(ctx, "sync", func(ctx context.Context) (err error) {
-			resp, err = cli.FullSyncRequest(ctx, mautrix.ReqSync{
-				Timeout:  int(a.opt.SyncTimeout.Milliseconds()),
-				Since:    since,
-				FilterID: filterID,
-			})
-			return err
+		if filterID == "" {
+			resp, err := cli.CreateFilter(ctx, a.syncFilter())
+			if err == nil {
+				filterID = resp.FilterID
+			}
+			if err := a.syncFailed(ctx, err, &backoff); err != nil {
+				return err
+			}
+			if filterID == "" {
+				continue
+			}
+		}
+		resp, err := cli.FullSyncRequest(ctx, mautrix.ReqSync{
+			Timeout:  int(a.opt.SyncTimeout.Milliseconds()),
+			Since:    since,
+			FilterID: filterID,
 		})
 		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
+			if errors.Is(err, mautrix.MUnknownToken) && a.opt.Password != "" {
+				a.log.Warn("matrix access token revoked, logging in again")
+				if cli, err = a.reconnect(ctx); err != nil {
+					return err
+				}
+				continue
 			}
-			return fmt.Errorf("matrix: %w", err)
+			if err := a.syncFailed(ctx, err, &backoff); err != nil {
+				return err
+			}
+			if !judge(err).retry {
+				filterID = "" // a refused request may mean a filter the server lost
+			}
+			continue
 		}
+		backoff = firstBackoff
 		events, last, err := a.batch(ctx, cli, resp, pos)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -157,6 +167,35 @@ func (a *Adapter) storePosition(ctx context.Context, p position) error {
 		return fmt.Errorf("matrix: keep sync position: %w", err)
 	}
 	return a.setState(ctx, "sync_position", string(raw))
+}
+
+// syncFailed waits after a failed /sync or filter request; nil err passes.
+// Only a revoked token without a password to log in again ends the loop:
+// everything else, even an answer that looks final, is waited out, because
+// a homeserver shutting down or starting says odd things and Run must keep
+// going until ctx ends.
+func (a *Adapter) syncFailed(ctx context.Context, err error, backoff *time.Duration) error {
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if errors.Is(err, mautrix.MUnknownToken) {
+		return bot.Permanent(fmt.Errorf("matrix: the access token of %s was revoked; configure a new one or a password: %w", a.user, err))
+	}
+	v := judge(err)
+	wait := v.wait
+	if wait == 0 {
+		wait = a.jitter(*backoff)
+		*backoff = min(*backoff*2, a.opt.MaxBackoff)
+	}
+	level := slog.LevelWarn
+	if !v.retry {
+		level, wait = slog.LevelError, max(wait, a.opt.MaxBackoff)
+	}
+	a.log.Log(ctx, level, "matrix sync failed, retrying", slog.Duration("wait", wait), slog.String("error", err.Error()))
+	return sleep(ctx, wait)
 }
 
 // batch turns one /sync response into events for the inbox, in timeline

@@ -26,7 +26,7 @@ func Start(t testing.TB, c Config) *Server {
 	t.Cleanup(func() {
 		s.Close()
 		if t.Failed() {
-			t.Logf("dendrite log (tail):\n%s", tail(s.Log(), 8000))
+			t.Logf("dendrite log (tail):\n%s", tail(s.Log(), 64000))
 		}
 	})
 	return s
