@@ -75,18 +75,35 @@ func Truncate(t Text, max int, m Measure) Text {
 	if m(t.PlainText()) <= max {
 		return t
 	}
+	return truncateWith(t, m, max, func(x Text) bool { return m(x.PlainText()) <= max })
+}
+
+// TruncateFunc is the longest truncation of t, cut as Truncate cuts and
+// ending in an ellipsis, for which fits holds: t itself when it fits, an
+// empty text when not even an ellipsis does. fits must hold for every
+// shorter truncation of a text it holds for.
+func TruncateFunc(t Text, fits func(Text) bool) Text {
+	if fits(t) {
+		return t
+	}
+	return truncateWith(t, nil, 0, fits)
+}
+
+// truncateWith binary-searches the cut positions for the last one whose
+// truncation fits. With m set, cuts whose content before them measures
+// more than max are not considered (they cannot fit).
+func truncateWith(t Text, m Measure, max int, fits func(Text) bool) Text {
 	l := layoutOf(t)
-	// Content alone past max cannot fit: only cuts up to there are tried.
-	graphemes := l.graphemeCutsUpTo(m, max)
+	var graphemes []int
+	if m != nil {
+		graphemes = l.graphemeCutsUpTo(m, max)
+	} else {
+		graphemes = l.graphemeCuts()
+	}
 	cuts := append([]int{0}, l.filterCuts(graphemes, graphemes)...)
-	fits := func(k int) bool { return m(withEllipsis(t, k).PlainText()) <= max }
-	// The largest cut that fits; plain length grows with k.
-	i := sort.Search(len(cuts), func(i int) bool { return !fits(cuts[i]) })
+	i := sort.Search(len(cuts), func(i int) bool { return !fits(withEllipsis(t, cuts[i])) })
 	if i == 0 {
-		if max >= m(Ellipsis) {
-			return Doc(Para(Str(Ellipsis)))
-		}
-		return Text{}
+		return Text{} // not even the ellipsis alone (cut 0) fits
 	}
 	k := cuts[i-1]
 	if w := lastWordCut(l, cuts[:i], k); w > 0 {
@@ -221,26 +238,16 @@ func Fit(t Text, limit int, m Measure, render func(Text) string) string {
 	if m(out) <= limit {
 		return out
 	}
-	best := ""
 	// Markup makes a rendering longer than its plain text, almost always:
-	// the budget that fits is searched below twice the limit, on a text
-	// cut to that length once so each step works on less.
+	// the text is first cut to twice the limit in plain text, so each step
+	// of the search renders less.
 	bound := 2*limit + 16
-	plain := m(t.PlainText())
-	if plain > bound {
+	if m(t.PlainText()) > bound {
 		t = Truncate(t, bound, m)
 	}
-	lo, hi := 0, min(plain, bound)
-	for lo <= hi {
-		mid := lo + (hi-lo)/2
-		if cand := render(Truncate(t, mid, m)); m(cand) <= limit {
-			best, lo = cand, mid+1
-		} else {
-			hi = mid - 1
-		}
+	fit := truncateWith(t, m, bound, func(x Text) bool { return m(render(x)) <= limit })
+	if len(fit.Blocks) == 0 {
+		return ""
 	}
-	if best == "" && limit >= m(Ellipsis) {
-		best = Ellipsis
-	}
-	return best
+	return render(fit)
 }

@@ -119,15 +119,17 @@ func DiscordComment(c bot.Comment, parent *bot.Comment, viaWebhook bool) ([]stri
 		t = richtext.Normalize(t)
 		t.Blocks = append([]richtext.Node{parentQuote(parent, 100)}, t.Blocks...)
 	}
+	// Cut a comment longer than the allowed parts can hold, then shrink
+	// until the parts are few enough (markup makes the rendering longer).
+	budget := MaxCommentParts * DiscordContent
+	whole := t
+	if richtext.Runes(t.PlainText()) > budget {
+		t = richtext.Truncate(t, budget, richtext.Runes)
+	}
 	parts := discordmd.SplitLimit(t, DiscordContent)
-	if len(parts) > MaxCommentParts {
-		// Truncate to about what the allowed parts hold, then split again,
-		// shrinking until it fits (markup makes the rendering longer).
-		budget := MaxCommentParts * DiscordContent
-		for len(parts) > MaxCommentParts && budget > 0 {
-			budget = budget * 9 / 10
-			parts = discordmd.SplitLimit(richtext.Truncate(t, budget, richtext.Runes), DiscordContent)
-		}
+	for len(parts) > MaxCommentParts && budget > 0 {
+		budget = budget * 9 / 10
+		parts = discordmd.SplitLimit(richtext.Truncate(whole, budget, richtext.Runes), DiscordContent)
 	}
 	return parts, nil
 }

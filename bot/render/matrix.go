@@ -80,13 +80,18 @@ func MatrixComment(c bot.Comment, parent *bot.Comment) ([]*event.MessageEventCon
 	if c.Body.IsEmpty() {
 		return nil, fmt.Errorf("matrix comment %d: %w", c.ID, ErrEmpty)
 	}
-	parts := matrixhtml.SplitContent(c.Body, event.MsgText, MatrixCommentBytes)
-	if len(parts) > MaxCommentParts {
-		budget := MaxCommentParts * MatrixCommentBytes / 2
-		for len(parts) > MaxCommentParts && budget > 0 {
-			budget = budget * 9 / 10
-			parts = matrixhtml.SplitContent(richtext.Truncate(c.Body, budget, richtext.Bytes), event.MsgText, MatrixCommentBytes)
-		}
+	// Body and HTML each hold the text, so the parts hold at most half
+	// their bytes of it: cut longer comments first, then shrink until the
+	// parts are few enough (markup takes room too).
+	budget := MaxCommentParts * MatrixCommentBytes / 2
+	body := c.Body
+	if richtext.Bytes(body.PlainText()) > budget {
+		body = richtext.Truncate(body, budget, richtext.Bytes)
+	}
+	parts := matrixhtml.SplitContent(body, event.MsgText, MatrixCommentBytes)
+	for len(parts) > MaxCommentParts && budget > 0 {
+		budget = budget * 9 / 10
+		parts = matrixhtml.SplitContent(richtext.Truncate(c.Body, budget, richtext.Bytes), event.MsgText, MatrixCommentBytes)
 	}
 	profile := commentProfile(c.Author)
 	for _, p := range parts {

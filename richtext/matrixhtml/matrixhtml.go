@@ -99,22 +99,14 @@ func FitContent(t richtext.Text, msgtype event.MessageType, limit int) *event.Me
 	if jsonBytes(both(t)) <= limit {
 		return Content(t, msgtype)
 	}
-	plain := richtext.Bytes(t.PlainText())
-	if plain > 2*limit {
+	if richtext.Bytes(t.PlainText()) > 2*limit {
 		t = richtext.Truncate(t, 2*limit, richtext.Bytes) // later steps work on less
 	}
-	lo, hi := 0, min(plain, 2*limit)
-	best := richtext.Doc(richtext.Para(richtext.Str(richtext.Ellipsis)))
-	for lo <= hi {
-		mid := lo + (hi-lo)/2
-		cand := richtext.Truncate(t, mid, richtext.Bytes)
-		if jsonBytes(both(cand)) <= limit {
-			best, lo = cand, mid+1
-		} else {
-			hi = mid - 1
-		}
+	fit := richtext.TruncateFunc(t, func(p richtext.Text) bool { return jsonBytes(both(p)) <= limit })
+	if len(fit.Blocks) == 0 {
+		fit = richtext.Doc(richtext.Para(richtext.Str(richtext.Ellipsis)))
 	}
-	return Content(best, msgtype)
+	return Content(fit, msgtype)
 }
 
 func writeBlocks(b *strings.Builder, blocks []richtext.Node) {
