@@ -187,3 +187,17 @@ func TestIsEmptyAndPlainText(t *testing.T) {
 		}
 	}
 }
+
+func TestTruncateFuncMatchesTruncate(t *testing.T) {
+	doc := Doc(Para(Str("one two three "), B(Str("four five")), Str(" six")), Para(A("https://x.example", Str("seven eight"))))
+	for max := 0; max <= Runes(doc.PlainText())+1; max++ {
+		want := Truncate(doc, max, Runes)
+		got := TruncateFunc(doc, func(x Text) bool { return Runes(x.PlainText()) <= max })
+		if !reflect.DeepEqual(Normalize(got), Normalize(want)) {
+			t.Errorf("max %d: TruncateFunc %q, Truncate %q", max, got.PlainText(), want.PlainText())
+		}
+	}
+	if got := TruncateFunc(doc, func(Text) bool { return false }); len(got.Blocks) != 0 {
+		t.Errorf("nothing fits, got %q", got.PlainText())
+	}
+}
