@@ -122,6 +122,19 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 	digester.Notify = deliverer.Kick
 	relay := bot.NewRelay(db, bot.RelayOptions{Logger: log.With(slog.String("part", "relay")), Notify: deliverer.Kick})
 	server := web.NewServer(health, log.With(slog.String("part", "web")))
+	webLoc, err := time.LoadLocation(cfg.Web.Timezone)
+	if err != nil {
+		return fmt.Errorf("web.timezone: %w", err)
+	}
+	site, err := web.NewSite(db, web.SiteOptions{Title: cfg.Web.Title, BaseURL: cfg.Web.BaseURL, Location: webLoc,
+		Logger: log.With(slog.String("part", "web"))})
+	if err != nil {
+		return err
+	}
+	site.Mount(server)
+	// The news sites' own comments, for feeds with import_comments; the
+	// importer reads only http(s) comment feeds, never local files.
+	importer := bot.NewImporter(db, fetcher, relay, bot.ImporterOptions{Logger: log.With(slog.String("part", "comment_import"))})
 	tree := commandTree(cfg, db, fetcher, loc, deliverer.Kick, adapters, log.With(slog.String("part", "commands")))
 	// SIGHUP reloads the config; caught from here on, so it never kills us.
 	hup := make(chan os.Signal, 1)
@@ -150,6 +163,7 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 	start("poller", poller.Run)
 	start("digests", digester.Run)
 	start("deliverer", deliverer.Run)
+	start("comment_import", importer.Run)
 	start("commands", func(ctx context.Context) error {
 		return serveCommands(ctx, tree, connectors, reload, hup, log.With(slog.String("part", "commands")))
 	})
