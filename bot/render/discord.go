@@ -68,6 +68,10 @@ func DiscordArticle(a bot.Article, o Options) (*discordgo.MessageSend, error) {
 func articleEmbed(a bot.Article, o Options, body *richtext.Text) *discordgo.MessageEmbed {
 	e := &discordgo.MessageEmbed{Type: discordgo.EmbedTypeRich, Color: o.Colour & 0xFFFFFF}
 	e.Title = discordmd.RenderLimit(richtext.Doc(richtext.Para(richtext.Str(oneLine(a.Title)))), DiscordTitle)
+	if e.Title == "" && richtext.SafeURL(a.URL) {
+		// An embed's link shows only on its title: the address stands in.
+		e.Title = richtext.TruncateString(strings.TrimSpace(a.URL), DiscordTitle, richtext.Runes)
+	}
 	if richtext.SafeURL(a.URL) {
 		e.URL = strings.TrimSpace(a.URL)
 	}

@@ -121,3 +121,10 @@ func TestParseWithNames(t *testing.T) {
 		t.Errorf("ParseWith = %+v, want %+v", got, want)
 	}
 }
+
+func TestLinkedImageKeepsItsAlt(t *testing.T) {
+	in := rt.FromHTML(`<a href="https://news.example/story"><img src="https://img.example/p.png" alt="Flooded street"></a>`)
+	if got, want := Render(in), "[Flooded street](<https://news.example/story>)"; got != want {
+		t.Errorf("Render = %q, want %q", got, want)
+	}
+}

@@ -135,8 +135,9 @@ func writeLink(b *strings.Builder, target string, label []richtext.Node) {
 		return
 	}
 	u := cleanURL(target)
+	label = flattenLinkish(label) // a linked image is labelled by its alt text
 	text := strings.TrimSpace(richtext.InlineText(label))
-	if text == "" || sameAddress(text, target) || URLLike(text) || hasLinkish(label) {
+	if text == "" || sameAddress(text, target) || URLLike(text) {
 		b.WriteString("<" + u + ">")
 		return
 	}
@@ -145,19 +146,22 @@ func writeLink(b *strings.Builder, target string, label []richtext.Node) {
 	b.WriteString("[" + inner + "](<" + u + ">)")
 }
 
-// hasLinkish says whether a label holds links, mentions or images, which
-// cannot nest inside a masked link.
-func hasLinkish(nodes []richtext.Node) bool {
+// flattenLinkish turns links, images and mentions inside a link label into
+// their text: a masked link cannot hold them.
+func flattenLinkish(nodes []richtext.Node) []richtext.Node {
+	out := make([]richtext.Node, 0, len(nodes))
 	for _, n := range nodes {
 		switch n.Kind {
 		case richtext.Link, richtext.Image, richtext.Mention, richtext.CodeBlock:
-			return true
+			out = append(out, richtext.Str(richtext.InlineText([]richtext.Node{n})))
+			continue
 		}
-		if hasLinkish(n.Children) {
-			return true
+		if len(n.Children) > 0 {
+			n.Children = flattenLinkish(n.Children)
 		}
+		out = append(out, n)
 	}
-	return false
+	return out
 }
 
 var domainLike = regexp.MustCompile(`(?i)(^|[\s(<\[])([a-z0-9-]+\.)+[a-z]{2,}([/:?#]|\s|$)|[a-z][a-z0-9+.-]*:/|www\.|\b[a-z0-9-]+\.(com|net|org|io|co|app|dev|gov|edu|me|info|xyz|link)\b`)
