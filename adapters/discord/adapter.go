@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -67,6 +68,11 @@ type Options struct {
 	// Interactions answers slash commands; nil ignores them. Each runs in
 	// its own goroutine so a command never waits behind the message stream.
 	Interactions InteractionFunc
+	// APIBase, when set, sends REST requests there instead of
+	// https://discord.com/ (e.g. "http://127.0.0.1:8080/" for a fake
+	// Discord serving a separate test process); the gateway URL then comes
+	// from that server's /gateway answer.
+	APIBase string
 	// HTTPClient and Dialer replace discordgo's defaults (tests point them
 	// at a fake Discord).
 	HTTPClient *http.Client
@@ -146,6 +152,13 @@ func New(opt Options) (*Adapter, error) {
 	if base == nil {
 		base = http.DefaultTransport
 	}
+	if opt.APIBase != "" {
+		u, err := url.Parse(opt.APIBase)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("discord: api base %q is not an http(s) URL", opt.APIBase)
+		}
+		base = &rebase{to: u, base: base}
+	}
 	limited := *client
 	limited.Transport = &globalLimit{base: base, win: newStartWindow(opt.GlobalLimit, time.Second+globalMargin)}
 	sess.Client = &limited
@@ -173,6 +186,24 @@ func (a *Adapter) Name() bot.Platform { return bot.Discord }
 
 // Session is the discordgo session, for the slash-command layer.
 func (a *Adapter) Session() *discordgo.Session { return a.sess }
+
+// rebase sends requests for discordgo's endpoints to another server.
+// discordgo's endpoint variables are package globals; rewriting here keeps
+// them untouched, so several adapters in one process can differ.
+type rebase struct {
+	to   *url.URL
+	base http.RoundTripper
+}
+
+func (r *rebase) RoundTrip(req *http.Request) (*http.Response, error) {
+	out := req.Clone(req.Context())
+	u := *req.URL
+	u.Scheme, u.Host = r.to.Scheme, r.to.Host
+	u.Path = strings.TrimSuffix(r.to.Path, "/") + req.URL.Path
+	u.RawPath = ""
+	out.URL, out.Host = &u, r.to.Host
+	return r.base.RoundTrip(out)
+}
 
 // globalLimit holds each request until the global window admits it.
 type globalLimit struct {

@@ -249,6 +249,10 @@ func (r *rewrite) RoundTrip(req *http.Request) (*http.Response, error) {
 	return r.base.RoundTrip(out)
 }
 
+// URL is the fake's base URL ("http://127.0.0.1:port/"), for a client in
+// another process that can only be told where Discord is.
+func (s *Server) URL() string { return s.http.URL + "/" }
+
 // GatewayURL is what GET /gateway answers.
 func (s *Server) GatewayURL() string { return "ws://" + s.addr() + "/" }
 
