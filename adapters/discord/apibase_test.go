@@ -52,5 +52,5 @@ func TestAPIBaseReachesAFakeInAnotherProcess(t *testing.T) {
 // nilState is a state store that is never used.
 type nilState struct{}
 
-func (nilState) State(context.Context, string) (string, error) { return "", bot.ErrNotFound }
+func (nilState) State(context.Context, string) (string, error)  { return "", bot.ErrNotFound }
 func (nilState) SetState(context.Context, string, string) error { return nil }
