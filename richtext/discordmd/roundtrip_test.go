@@ -36,6 +36,12 @@ func TestRoundTripKeepsMeaning(t *testing.T) {
 			{"Matrix → model", fromMatrix},
 			{"model → Discord again", discordmd.Parse(md2)},
 		}
+		// And the other way: Matrix first, then Discord, then Matrix.
+		viaDiscord := discordmd.Parse(discordmd.Render(matrixhtml.ParseHTML(matrixhtml.HTML(orig))))
+		steps = append(steps, struct {
+			name string
+			text richtext.Text
+		}{"Matrix → Discord → Matrix", matrixhtml.ParseHTML(matrixhtml.HTML(viaDiscord))})
 		for _, s := range steps {
 			if diff := richtexttest.SameMeaning(orig, s.text); diff != "" {
 				oj, _ := json.Marshal(orig)
