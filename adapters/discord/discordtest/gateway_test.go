@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
 )
 
@@ -80,5 +81,51 @@ func TestGatewayHeartbeatAck(t *testing.T) {
 	}
 	if err := c.ReadJSON(&got); err != nil || got.Op != 11 {
 		t.Errorf("got op %d (%v), want HEARTBEAT_ACK (11)", got.Op, err)
+	}
+}
+
+func TestGatewayClosesWithoutHeartbeats(t *testing.T) {
+	srv := New(Config{NoRateLimits: true, HeartbeatInterval: 50 * time.Millisecond})
+	defer srv.Close()
+	c, _, err := srv.Dialer().Dial(srv.GatewayURL()+"?v=9&encoding=json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var hello map[string]any
+	if err := c.ReadJSON(&hello); err != nil {
+		t.Fatal(err)
+	}
+	// Send nothing: the fake must hang up rather than wait forever.
+	if err := c.ReadJSON(&hello); err == nil {
+		t.Errorf("got %v, want the connection closed for missing heartbeats", hello)
+	}
+}
+
+func TestMessageContentNeedsItsIntent(t *testing.T) {
+	srv := New(Config{NoRateLimits: true})
+	defer srv.Close()
+	ch := srv.AddTextChannel("news")
+	ada := srv.AddMember("Ada")
+	s := session(t, srv)
+	s.Identify.Intents = discordgo.IntentGuilds | discordgo.IntentGuildMessages
+	s.SyncEvents = true
+	got := make(chan string, 1)
+	s.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageCreate) { got <- m.Content })
+	if err := s.Open(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := srv.Say(ch, ada, "secret", ""); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case c := <-got:
+		if c != "" {
+			t.Errorf("got content %q without MESSAGE_CONTENT, want it empty", c)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no MESSAGE_CREATE")
 	}
 }
