@@ -85,6 +85,9 @@ func (a *Adapter) postComment(ctx context.Context, in bot.PostRef, c bot.Comment
 				if err := save(); err != nil {
 					return nil, err
 				}
+				if err := a.recordThread(ctx, id, thread); err != nil {
+					return nil, err
+				}
 				continue
 			}
 		}
@@ -100,10 +103,8 @@ func (a *Adapter) postComment(ctx context.Context, in bot.PostRef, c bot.Comment
 		if err := save(); err != nil {
 			return nil, err
 		}
-		if thread != "" {
-			if err := a.opt.State.SetState(ctx, msgThreadKey(m.ID), thread); err != nil {
-				return nil, fmt.Errorf("discord: record thread of %s: %w", m.ID, err)
-			}
+		if err := a.recordThread(ctx, m.ID, thread); err != nil {
+			return nil, err
 		}
 	}
 	ids := make([]bot.RemoteID, len(rec.IDs))
@@ -111,6 +112,19 @@ func (a *Adapter) postComment(ctx context.Context, in bot.PostRef, c bot.Comment
 		ids[i] = bot.RemoteID(id)
 	}
 	return ids, nil
+}
+
+// recordThread remembers which thread a mirrored message is in: the core
+// later names only the route's channel, and webhook edits and deletes of a
+// thread message need the thread.
+func (a *Adapter) recordThread(ctx context.Context, id, thread string) error {
+	if thread == "" {
+		return nil
+	}
+	if err := a.opt.State.SetState(ctx, msgThreadKey(id), thread); err != nil {
+		return fmt.Errorf("discord: record thread of %s: %w", id, err)
+	}
+	return nil
 }
 
 // findSent looks for a message our webhook posted in thread since with the
@@ -126,7 +140,9 @@ func (a *Adapter) findSent(ctx context.Context, parent, thread string, body webh
 		return "", a.classify(ctx, "look for an earlier send", where, discordgo.PermissionViewChannel|discordgo.PermissionReadMessageHistory, err)
 	}
 	for _, m := range msgs {
-		if m.WebhookID == w.id && m.Author != nil && m.Author.Username == body.Username && m.Content == body.Content {
+		// Discord trims the content it stores, so compare trimmed.
+		if m.WebhookID == w.id && m.Author != nil && m.Author.Username == body.Username &&
+			strings.TrimSpace(m.Content) == strings.TrimSpace(body.Content) {
 			return m.ID, nil
 		}
 	}

@@ -3,6 +3,7 @@ package discordtest
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -96,8 +97,10 @@ func validate(b *messageBody, fe formErrors) {
 	}
 }
 
+// empty says whether a body has nothing to show. Discord trims the content
+// it stores, so whitespace alone is empty.
 func empty(b *messageBody) bool {
-	return (b.Content == nil || *b.Content == "") && (b.Embeds == nil || len(*b.Embeds) == 0)
+	return (b.Content == nil || strings.TrimSpace(*b.Content) == "") && (b.Embeds == nil || len(*b.Embeds) == 0)
 }
 
 // channel finds a channel by path value. The caller holds s.mu.
@@ -232,7 +235,7 @@ func (s *Server) insertLocked(id string, ch *discordgo.Channel, author *discordg
 		Attachments: []*discordgo.MessageAttachment{}, Flags: discordgo.MessageFlags(body.Flags),
 	}
 	if body.Content != nil {
-		msg.Content = *body.Content
+		msg.Content = strings.TrimSpace(*body.Content)
 	}
 	if body.Embeds != nil {
 		for _, e := range *body.Embeds {
@@ -400,7 +403,7 @@ func (s *Server) applyEdit(rec *record, body *messageBody) (int, any, *apiError)
 		return 0, nil, aerr
 	}
 	if body.Content != nil {
-		rec.msg.Content = *body.Content
+		rec.msg.Content = strings.TrimSpace(*body.Content)
 	}
 	if body.Embeds != nil {
 		rec.msg.Embeds = *body.Embeds
