@@ -3,9 +3,12 @@ package discord
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bwmarrin/discordgo"
 
 	"github.com/heraldchat/herald/adapters/discord/discordtest"
 	"github.com/heraldchat/herald/bot"
@@ -225,5 +228,22 @@ func TestLongCommentSplitsAndEditShrinks(t *testing.T) {
 	second, _ := srv.Message(string(ids[1]))
 	if !strings.Contains(first.Content, "short now") || !second.Deleted {
 		t.Errorf("got first %q and second deleted=%v, want the text in the first and the second gone", first.Content, second.Deleted)
+	}
+}
+
+func TestCommentWithoutManageWebhooksNamesIt(t *testing.T) {
+	srv := newServer(t, discordtest.Config{NoRateLimits: true})
+	news := srv.AddTextChannel("news")
+	a := newAdapter(t, srv, nil)
+	ctx := context.Background()
+	ref, err := a.PostArticle(ctx, place(news), article("Headline"), "art")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Deny(news, discordgo.PermissionManageWebhooks)
+	_, err = a.PostComment(ctx, ref, comment(1, "Ada", bot.Matrix, "hi"), "c-1")
+	var pe *PermissionError
+	if !errors.As(err, &pe) || !errors.Is(err, bot.ErrPermanent) || !strings.Contains(err.Error(), "Manage Webhooks") {
+		t.Errorf("got %v, want a permanent PermissionError naming Manage Webhooks", err)
 	}
 }
