@@ -316,3 +316,39 @@ func TestRelayObeysModerator(t *testing.T) {
 		t.Errorf("a dropped comment was stored: %+v", cs)
 	}
 }
+
+// TestRelayMultiPartMirrors: a comment that takes several messages on a
+// platform (a long one, split) is recorded part by part, and edits and
+// deletes reach every part.
+func TestRelayMultiPartMirrors(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		r := newRelayRig(t, db)
+		r.mx.mu.Lock()
+		r.mx.split = 3
+		r.mx.mu.Unlock()
+		id := r.say(rigD1, "long words", "")
+		r.waitIdle()
+		c := r.comment(rigD1, id)
+		parts := r.mirrorIn(c.ID, rigMX)
+		msgs := r.mx.threadMsgs(r.thread(rigMX))
+		if len(parts) != 3 || len(msgs) != 3 {
+			t.Fatalf("mirror parts recorded %v, messages in the thread %d; want 3 and 3", parts, len(msgs))
+		}
+		for i, m := range msgs {
+			if m.ID != parts[i] {
+				t.Errorf("part %d recorded as %s, posted as %s", i, parts[i], m.ID)
+			}
+		}
+		ev := r.event(bot.MessageEdited, rigD1, id, "shorter", "")
+		ev.Time = time.Now().Add(time.Minute)
+		r.receive(ev)
+		r.waitIdle()
+		r.receive(r.event(bot.MessageDeleted, rigD1, id, "", ""))
+		r.waitIdle()
+		for _, m := range r.mx.threadMsgs(r.thread(rigMX)) {
+			if m.Text != "shorter" || m.Edited != 1 || !m.Deleted {
+				t.Errorf("part %s: text %q, edited %d, deleted %v; want edited once to \"shorter\", then deleted", m.ID, m.Text, m.Edited, m.Deleted)
+			}
+		}
+	})
+}
