@@ -214,4 +214,3 @@ func TestMatrixPowerLevelAdmin(t *testing.T) {
 		t.Errorf("bob at power 50: %q, want the list", got.text)
 	}
 }
-
