@@ -227,6 +227,9 @@ func (r *Rules) holdReason(c Comment, words wordVerdict, act AuthorActivity, at 
 
 // AuthorRef shows an author in replies and the log: name and platform:id.
 func AuthorRef(a Author) string {
+	if a == RulesActor() {
+		return a.Name
+	}
 	id := string(a.Platform) + ":" + string(a.ID)
 	if a.Name == "" || a.Name == string(a.ID) {
 		return id

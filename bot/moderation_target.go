@@ -142,6 +142,10 @@ func (m *Moderation) FindAuthor(ctx context.Context, ref string) (Author, error)
 		return Author{}, errors.New("say whom: platform:id (discord:1234…, matrix:@bob:example.org), a mention, or a name seen in comments")
 	}
 	if a, ok := authorRef(ref); ok {
+		// The name is only for replies and the log; the id is what counts.
+		if cs, err := m.store.CommentsBy(ctx, a.Platform, a.ID); err == nil && len(cs) > 0 {
+			a.Name = cs[len(cs)-1].Author.Name
+		}
 		return a, nil
 	}
 	found, err := m.store.AuthorsNamed(ctx, ref)
