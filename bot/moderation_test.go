@@ -146,7 +146,7 @@ func TestRulesRateLimitDuplicatesLengthLinks(t *testing.T) {
 	step(modAna, "six", modT0.Add(3*time.Minute), bot.Allow, "")
 	// Duplicates: case, spacing and trailing punctuation do not matter.
 	step(modAna, "  ONE!! ", modT0.Add(4*time.Minute), bot.Drop, "duplicate")
-	step(modBen, "one", modT0.Add(4*time.Minute), bot.Allow, "") // another author
+	step(modBen, "one", modT0.Add(4*time.Minute), bot.Allow, "")  // another author
 	step(modAna, "one", modT0.Add(15*time.Minute), bot.Allow, "") // outside the window
 	// Length.
 	step(modAna, strings.Repeat("long ", 10), modT0.Add(20*time.Minute), bot.Hold, "too long")
