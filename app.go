@@ -64,7 +64,7 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 	if err != nil {
 		return fmt.Errorf("defaults.timezone: %w", err)
 	}
-	fetcher, err := feeds.NewFetcher(feeds.Options{
+	fetchOpts := feeds.Options{
 		Version:       version,
 		UserAgent:     cfg.Fetch.UserAgent,
 		MaxBody:       int64(cfg.Fetch.MaxBody),
@@ -72,7 +72,14 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 		HeaderTimeout: cfg.Fetch.HeaderTimeout.Std(),
 		MaxRedirects:  cfg.Fetch.MaxRedirects,
 		Allow:         cfg.Fetch.Allow,
-	})
+	}
+	fetcher, err := feeds.NewFetcher(fetchOpts)
+	if err != nil {
+		return fmt.Errorf("fetch.allow: %w", err)
+	}
+	// Feeds added by chat command must not read the server's files.
+	fetchOpts.DenyFiles = true
+	commandFetcher, err := feeds.NewFetcher(fetchOpts)
 	if err != nil {
 		return fmt.Errorf("fetch.allow: %w", err)
 	}
@@ -113,6 +120,7 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 		FirstPost:       &firstPost,
 		MaxFailures:     cfg.Fetch.MaxFailures,
 		Notify:          deliverer.Kick,
+		CommandFetch:    commandFetcher,
 	})
 	if err != nil {
 		return err

@@ -39,6 +39,10 @@ type PollerOptions struct {
 	Tick            time.Duration  // how often due feeds are looked for; 1s
 	Notices         NoticeSink     // told when a feed is paused; may be nil
 	Notify          func()         // called after a poll queued outbox rows (Deliverer.Kick); may be nil
+	// CommandFetch fetches the feeds that chat admins added by command,
+	// when set; it should refuse local files, which only the operator's
+	// config may name. Nil = the same fetcher as config feeds.
+	CommandFetch FeedFetcher
 }
 
 func (o PollerOptions) withDefaults() PollerOptions {
@@ -188,7 +192,11 @@ func (p *Poller) poll(ctx context.Context, f Feed, now time.Time) (pollState, cr
 		return st, sched, err
 	}
 	st.minInterval = plan.minInterval
-	st.resp, err = p.fetch.Fetch(ctx, f.URL, feeds.Conditional{ETag: f.ETag, LastModified: f.LastModified})
+	fetch := p.fetch
+	if f.Origin == FromCommand && p.opt.CommandFetch != nil {
+		fetch = p.opt.CommandFetch
+	}
+	st.resp, err = fetch.Fetch(ctx, f.URL, feeds.Conditional{ETag: f.ETag, LastModified: f.LastModified})
 	if err != nil {
 		return st, sched, err
 	}
