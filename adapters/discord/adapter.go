@@ -171,6 +171,7 @@ func New(opt Options) (*Adapter, error) {
 	}
 	// Handlers run one at a time in gateway order; see handlers.go.
 	sess.SyncEvents = true
+	sess.ShouldReconnectOnError = false // Run reconnects; see handlers.go
 	sess.LogLevel = discordgo.LogError
 	sess.MaxRestRetries = 3
 	return &Adapter{

@@ -39,9 +39,9 @@ var fatalClose = map[int]string{
 }
 
 // Run connects to the gateway and hands messages, edits and deletes in
-// threads to in until ctx ends. discordgo reconnects and resumes by itself
-// after a drop; Run only returns early when Discord refuses the connection
-// for a reason a retry cannot fix.
+// threads to in until ctx ends. After a drop it reconnects and resumes the
+// session (Discord replays the missed events); it only returns early when
+// Discord refuses the connection for a reason a retry cannot fix.
 func (a *Adapter) Run(ctx context.Context, in bot.Inbox) error {
 	removers := []func(){
 		a.sess.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
@@ -93,10 +93,44 @@ func (a *Adapter) Run(ctx context.Context, in bot.Inbox) error {
 		wgMu.Unlock()
 		wg.Wait()
 	}()
+	// Reconnects are Run's, not discordgo's: its own reconnect loop cannot
+	// be stopped and would outlive Run. A lost connection (read error,
+	// missed heartbeat ACKs, Discord's op 7) shows up as a Disconnect
+	// event; Open then resumes the session, and Discord replays what the
+	// connection missed.
+	drops := make(chan struct{}, 1)
+	removers = append(removers, a.sess.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
+		select {
+		case drops <- struct{}{}:
+		default:
+		}
+	}))
+	if err := a.connect(ctx); err != nil {
+		return err
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			if err := a.sess.Close(); err != nil {
+				a.log.Warn("close gateway", slog.String("error", err.Error()))
+			}
+			return nil
+		case <-drops:
+			a.log.Warn("gateway connection lost: resuming")
+			if err := a.connect(ctx); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// connect opens the gateway, retrying with backoff until it works, ctx
+// ends (nil) or Discord refuses for good (an error).
+func (a *Adapter) connect(ctx context.Context) error {
 	for wait := time.Second; ; wait = min(2*wait, 2*time.Minute) {
 		err := a.sess.Open()
-		if err == nil {
-			break
+		if err == nil || errors.Is(err, discordgo.ErrWSAlreadyOpen) {
+			return nil
 		}
 		var ce *websocket.CloseError
 		if errors.As(err, &ce) && fatalClose[ce.Code] != "" {
@@ -109,11 +143,6 @@ func (a *Adapter) Run(ctx context.Context, in bot.Inbox) error {
 		case <-time.After(wait):
 		}
 	}
-	<-ctx.Done()
-	if err := a.sess.Close(); err != nil {
-		a.log.Warn("close gateway", slog.String("error", err.Error()))
-	}
-	return nil
 }
 
 // onMessage turns a message event in a thread into a bot.Event. It skips
