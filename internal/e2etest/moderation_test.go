@@ -222,3 +222,70 @@ func TestHeatedDiscussion(t *testing.T) {
 		}
 	}
 }
+
+// TestModerationWithoutRights: where the bot may not remove members'
+// messages (no Manage Messages on Discord), a mod delete still removes every
+// mirror and hides the comment on the web; the original's removal is parked
+// with an error naming the permission, for admins. A late edit of the
+// original never brings the comment back, and a ban's purge deletes an
+// author's earlier comments everywhere.
+func TestModerationWithoutRights(t *testing.T) {
+	env := e2etest.New(t, homeserver, e2etest.Options{NoManageMessages: true})
+	th := env.PostArticle("rights", "Rights")
+	eve := env.DiscordPerson("Eve")
+	fay := env.MatrixPerson("Fay")
+
+	e1 := eve.Say(th, "e1 first take")
+	env.WaitFor("e1 on Matrix", func() bool { return env.MatrixCount("e1") == 1 })
+	if r := env.Admin("mod delete discord:" + e1 + " test"); r.Failed {
+		t.Fatalf("mod delete: %s", r)
+	}
+	env.WaitFor("e1's mirror gone from Matrix and the comment hidden on the web", func() bool {
+		c, _ := env.WebComment(bot.Discord, e1)
+		return env.MatrixCount("e1") == 0 && !c.Deleted.IsZero()
+	})
+	var parked []bot.OutboxRow
+	env.WaitFor("the original's removal to be parked", func() bool {
+		parked, _ = env.DB.OutboxRows(context.Background(), bot.OutboxParked, 0)
+		return len(parked) == 1
+	})
+	if parked[0].Kind != bot.DeleteComment || !strings.Contains(parked[0].LastError, "Manage Messages") {
+		t.Errorf("parked row = %s %q, want a delete_comment naming Manage Messages", parked[0].Kind, parked[0].LastError)
+	}
+	if got := env.DiscordCount(th, "e1"); got != 1 {
+		t.Errorf("e1's original on Discord: %d messages, want it kept (the bot has no right to remove it)", got)
+	}
+	// The author edits the original after the delete: nothing comes back.
+	if err := env.Discord.EditBy(e1, "e1 edited back to life"); err != nil {
+		t.Fatal(err)
+	}
+	eve.Say(th, "e2 next")
+	env.WaitFor("e2 on Matrix", func() bool { return env.MatrixCount("e2") == 1 })
+	if got := env.MatrixCount("e1"); got != 0 {
+		t.Errorf("after a late edit, e1 shows %d times on Matrix, want 0", got)
+	}
+	if c, _ := env.WebComment(bot.Discord, e1); c.Deleted.IsZero() || c.Body.PlainText() != "" {
+		t.Errorf("after a late edit the web comment is %+v, want deleted with no text", c)
+	}
+
+	// Purge: Fay's two comments go from Discord (mirrors) and Matrix
+	// (originals, redacted with the bot's power level).
+	f1 := fay.Say(th, "f1 one")
+	f2 := fay.Say(th, "f2 two")
+	env.WaitFor("f1 and f2 on Discord", func() bool { return env.DiscordCount(th, "f1") == 1 && env.DiscordCount(th, "f2") == 1 })
+	if r := env.Admin("mod ban " + fay.Ref() + " 1h trolling purge=yes"); r.Failed || !strings.Contains(r.String(), "2 of their comments") {
+		t.Fatalf("mod ban with purge: %s", r)
+	}
+	env.WaitFor("Fay's comments gone everywhere", func() bool {
+		return env.DiscordCount(th, "f1")+env.DiscordCount(th, "f2") == 0 && !env.MatrixLive(f1) && !env.MatrixLive(f2)
+	})
+	env.Restart()
+	if c, _ := env.WebComment(bot.Matrix, string(f2)); c.Deleted.IsZero() {
+		t.Errorf("purged f2 after a restart = %+v, want deleted", c)
+	}
+	if r := env.Admin("mod unban " + fay.Ref()); r.Failed {
+		t.Fatalf("mod unban: %s", r)
+	}
+	fay.Say(th, "f3 I am back")
+	env.WaitFor("f3 on Discord after the unban", func() bool { return env.DiscordCount(th, "f3") == 1 })
+}
