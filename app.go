@@ -128,7 +128,11 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 
 	digester := bot.NewDigester(db, time.Now, log.With(slog.String("part", "digests")), loc, 0)
 	digester.Notify = deliverer.Kick
-	relay := bot.NewRelay(db, bot.RelayOptions{Logger: log.With(slog.String("part", "relay")), Notify: deliverer.Kick})
+	rules, err := bot.NewRules(db, cfg.Moderation, bot.RulesOptions{Notify: deliverer.Kick, Logger: log.With(slog.String("part", "moderation"))})
+	if err != nil {
+		return fmt.Errorf("moderation: %w", err)
+	}
+	relay := bot.NewRelay(db, bot.RelayOptions{Moderator: rules, Logger: log.With(slog.String("part", "relay")), Notify: deliverer.Kick})
 	server := web.NewServer(health, log.With(slog.String("part", "web")))
 	webLoc, err := time.LoadLocation(cfg.Web.Timezone)
 	if err != nil {
