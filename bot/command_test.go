@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/heraldchat/herald/bot"
 	"github.com/heraldchat/herald/bot/commandtest"
@@ -72,6 +73,64 @@ func TestParseQuotesAndOptions(t *testing.T) {
 			if got.Named[k] != v {
 				t.Errorf("Parse(%q) option %s = %q, want %q", tc.line, k, got.Named[k], v)
 			}
+		}
+	}
+}
+
+// TestStatusAndList: feed list says each feed's state, last success, next
+// check and failures; status adds the adapters, the queue per platform,
+// the parked deliveries with their errors, and the paused feeds and why.
+func TestStatusAndList(t *testing.T) {
+	rig := commandtest.New(t, home)
+	ctx := context.Background()
+	failing, err := rig.DB.AddFeed(ctx, bot.FeedSpec{URL: rig.Base + "/gone.xml", Name: "Flaky",
+		Routes: []bot.RouteSpec{{Place: home}}}, bot.FromCommand)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = rig.DB.RecordPoll(ctx, failing.ID, bot.PollRecord{CheckedAt: time.Now(), NextCheck: time.Now().Add(time.Hour),
+		Failures: 3, Error: "HTTP 404", Pause: true, PauseReason: "paused after 3 failures in a row; last: HTTP 404"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed, err := rig.DB.FeedByURL(ctx, rig.Base+"/config.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := rig.DB.Ingest(ctx, feed.ID, []bot.Incoming{
+		{Article: bot.Article{Key: "a", URL: "https://news.example/a", Title: "A", Hash: "1"}, Deliveries: []bot.Delivery{{Place: home, Kind: bot.PostArticle}}},
+		{Article: bot.Article{Key: "b", URL: "https://news.example/b", Title: "B", Hash: "2"},
+			Deliveries: []bot.Delivery{{Place: home, Kind: bot.PostArticle}, {Place: bot.Place{Platform: bot.Matrix, Channel: "!r:x.org"}, Kind: bot.PostArticle}}},
+	})
+	if err != nil || len(res) != 2 {
+		t.Fatal(res, err)
+	}
+	rows, _ := rig.DB.OutboxRows(ctx, bot.OutboxPending, 1)
+	if err := rig.DB.ParkOutbox(ctx, rows[0].ID, "missing access to the channel"); err != nil {
+		t.Fatal(err)
+	}
+
+	list := rig.Tree.RunText(ctx, admin(), "feed list").String()
+	for _, want := range []string{
+		`2 feeds:`,
+		`"Config News" (#1) ` + rig.Base + `/config.xml` + "\nnot checked yet · last success never · next check now · schedule @hourly · declared in the config file herald.yaml",
+		`"Flaky" (#2) ` + rig.Base + `/gone.xml` + "\npaused: paused after 3 failures in a row; last: HTTP 404 · last success never · schedule */10 * * * * · added by command",
+	} {
+		if !strings.Contains(list, want) {
+			t.Errorf("feed list\n%s\nwant it to contain\n%s", list, want)
+		}
+	}
+	status := rig.Tree.RunText(ctx, admin(), "status").String()
+	for _, want := range []string{
+		"Adapters: discord: configured; matrix: configured.",
+		"Queued deliveries: discord 1, matrix 1.",
+		"Parked deliveries: 1 (they kept failing; an admin must look). Latest:",
+		"post_article to discord:1081234567890123456 after 1 attempts: missing access to the channel",
+		"Feeds: 2, paused 1:",
+		`"Flaky" (#2): paused after 3 failures in a row; last: HTTP 404`,
+	} {
+		if !strings.Contains(status, want) {
+			t.Errorf("status\n%s\nwant it to contain %q", status, want)
 		}
 	}
 }
