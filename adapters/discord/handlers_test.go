@@ -241,3 +241,31 @@ func TestInboxFailuresAreRetriedInOrder(t *testing.T) {
 		t.Errorf("got %v, want %v: each once, in order, after the inbox recovered", ids, want)
 	}
 }
+
+func TestUnresumableSessionIdentifiesAgain(t *testing.T) {
+	srv := newServer(t, discordtest.Config{NoRateLimits: true})
+	news := srv.AddTextChannel("news")
+	ada := srv.AddMember("Ada")
+	a := newAdapter(t, srv, nil)
+	in := &inbox{}
+	run(t, srv, a, in)
+	ref, err := a.PostArticle(context.Background(), place(news), article("Headline"), "art")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.ForgetSessions()
+	deadline := time.Now().Add(30 * time.Second)
+	for len(srv.Identifies()) < 2 || srv.Connected() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("got %d identifies, want a second one after the session was lost", len(srv.Identifies()))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	m, err := srv.Say(string(ref.Thread), ada, "after the new session", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := in.wait(t, 1); got[0].Message != bot.RemoteID(m.ID) {
+		t.Errorf("got %+v, want the message written after the new session", got[0])
+	}
+}

@@ -368,3 +368,16 @@ func (s *Server) DropGateway() int {
 	}
 	return n
 }
+
+// ForgetSessions cuts every connection and forgets every session, as when
+// Discord can no longer resume them: a RESUME gets INVALID_SESSION and the
+// client must identify again (what happened meanwhile is lost, as on
+// Discord).
+func (s *Server) ForgetSessions() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, g := range s.sessions {
+		g.drop()
+		delete(s.sessions, id)
+	}
+}
