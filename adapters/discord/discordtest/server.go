@@ -5,7 +5,12 @@
 // code paths production does: error bodies, rate-limit headers and 429s,
 // nonces, thread ids equal to their starter message ids, resume with replay.
 //
-// Nothing here is meant for production; tests build one Server each.
+// Tests build one Server each (New, then Close). In the same process, give
+// discordgo the Server's Client and Dialer: every request and websocket
+// then reaches this Server whatever URL discordgo builds, and discordgo's
+// global endpoint variables stay untouched, so parallel fakes never mix.
+// A client in another process is given URL (the adapter's APIBase) and
+// finds the gateway through GET /gateway. Nothing here is for production.
 package discordtest
 
 import (
