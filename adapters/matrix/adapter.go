@@ -115,17 +115,21 @@ func (a *Adapter) Name() bot.Platform { return bot.Matrix }
 // until ctx ends. Homeserver outages are waited out; only a problem no retry
 // can fix (bad credentials) ends it early with an error.
 func (a *Adapter) Run(ctx context.Context, in bot.Inbox) error {
+	err := a.run(ctx, in)
+	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return nil // stopped, as asked
+	}
+	return err
+}
+
+func (a *Adapter) run(ctx context.Context, in bot.Inbox) error {
 	if _, err := a.connect(ctx); err != nil {
 		return err
 	}
 	if err := a.joinConfigured(ctx); err != nil {
 		return err
 	}
-	err := a.syncLoop(ctx, in)
-	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-		return nil
-	}
-	return err
+	return a.syncLoop(ctx, in)
 }
 
 // stateKey names one value of this account in the state store. The

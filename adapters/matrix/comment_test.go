@@ -167,9 +167,9 @@ func TestEncryptedRoomIsRefused(t *testing.T) {
 		Content: event.Content{Parsed: &event.EncryptionEventContent{Algorithm: id.AlgorithmMegolmV1}}}
 	encrypted := alice.room(t, encState)
 	later := alice.room(t)
-	var logged strings.Builder
 	o := botOptions(t, srv, homeserver.NewUser(t, "herald"), openState(t), encrypted, later)
-	o.Logger = testLoggerTo(t, &logged)
+	var logged func() string
+	o.Logger, logged = testLogCapture(t)
 	a := New(o)
 	in := newInbox()
 	running(t, a, in)
@@ -178,8 +178,8 @@ func TestEncryptedRoomIsRefused(t *testing.T) {
 
 	_, err := a.PostArticle(ctx, bot.Place{Platform: bot.Matrix, Channel: bot.RemoteID(encrypted)}, bot.Article{Title: "x"}, "k1")
 	checkEncryptedErr(t, err, encrypted)
-	if !strings.Contains(logged.String(), "end-to-end encrypted") {
-		t.Errorf("no warning about the encrypted room in the log:\n%s", logged.String())
+	if !strings.Contains(logged(), "end-to-end encrypted") {
+		t.Errorf("no warning about the encrypted room in the log")
 	}
 
 	// A room that turns encryption on after Herald joined is refused too,

@@ -234,15 +234,22 @@ func synced(t *testing.T, a *Adapter) {
 
 func openState(t *testing.T) bot.StateStore { return storetest.Open(t) }
 
-// testLoggerTo writes the adapter's log into the test's log and into w.
-func testLoggerTo(t *testing.T, w *strings.Builder) *slog.Logger {
+// testLogCapture writes the adapter's log into the test's log and keeps a
+// copy the test can read.
+func testLogCapture(t *testing.T) (*slog.Logger, func() string) {
 	var mu sync.Mutex
-	return slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+	var kept strings.Builder
+	log := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
 		mu.Lock()
-		w.Write(p)
+		kept.Write(p)
 		mu.Unlock()
 		return tWriter{t}.Write(p)
 	}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return log, func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return kept.String()
+	}
 }
 
 type writerFunc func(p []byte) (int, error)
