@@ -10,6 +10,8 @@ import (
 
 // Helpers that read pages the way a browser would: parsed, not grepped.
 
+type htmlNode = html.Node
+
 func parseHTML(t testing.TB, body string) *html.Node {
 	t.Helper()
 	doc, err := html.Parse(strings.NewReader(body))
