@@ -227,15 +227,13 @@ func writeInline(b *strings.Builder, n richtext.Node) {
 		}
 		b.WriteString(`<a href="` + html.EscapeString(n.URL) + `">` + html.EscapeString(label) + "</a>")
 	case richtext.Mention:
-		if uid := id.UserID(n.ID); strings.HasPrefix(n.ID, "@") {
-			if _, _, err := uid.Parse(); err == nil {
-				name := n.Text
-				if name == "" {
-					name = n.ID
-				}
-				b.WriteString(`<a href="` + html.EscapeString(uid.URI().MatrixToURL()) + `">` + html.EscapeString(name) + "</a>")
-				return
+		if validUser(n.ID) {
+			name := n.Text
+			if name == "" {
+				name = n.ID
 			}
+			b.WriteString(`<a href="` + html.EscapeString(id.UserID(n.ID).URI().MatrixToURL()) + `">` + html.EscapeString(name) + "</a>")
+			return
 		}
 		b.WriteString(html.EscapeString("@" + n.Text))
 	case richtext.CodeBlock:

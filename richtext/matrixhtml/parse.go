@@ -40,8 +40,18 @@ func userPill(href string) (string, bool) {
 		return "", false
 	}
 	uri, err := id.ParseMatrixURIOrMatrixToURL(href)
-	if err != nil || uri == nil || uri.Sigil1 != '@' {
+	if err != nil || uri == nil || uri.Sigil1 != '@' || !validUser(string(uri.UserID())) {
 		return "", false
 	}
 	return string(uri.UserID()), true
+}
+
+// validUser says whether s is a user id with a localpart and a server,
+// the only kind HTML writes as a pill.
+func validUser(s string) bool {
+	if !strings.HasPrefix(s, "@") {
+		return false
+	}
+	local, server, err := id.UserID(s).Parse()
+	return err == nil && local != "" && server != ""
 }
