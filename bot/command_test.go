@@ -134,3 +134,26 @@ func TestStatusAndList(t *testing.T) {
 		}
 	}
 }
+
+// TestPostQueuesOncePerInvocation: post finds the article through its feed
+// the first time and in the store the next; a replayed invocation (same
+// id) queues nothing more, a new one posts again.
+func TestPostQueuesOncePerInvocation(t *testing.T) {
+	rig := commandtest.New(t, home)
+	ctx := context.Background()
+	line := "post " + rig.Base + "/c/late"
+	for i, id := range []string{"e1", "e1", "e2"} {
+		req := admin()
+		req.ID = id
+		if got := rig.Tree.RunText(ctx, req, line); got.Failed || got.String() != `Posting "Late story" now to discord:1081234567890123456.` {
+			t.Errorf("post #%d: %q (failed %t)", i+1, got.String(), got.Failed)
+		}
+	}
+	rows, err := rig.DB.OutboxRows(ctx, bot.OutboxPending, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || rows[0].ArticleID != rows[1].ArticleID || rows[0].Key == rows[1].Key {
+		t.Errorf("pending rows %+v, want two posts of one article with different keys", rows)
+	}
+}

@@ -254,3 +254,41 @@ func TestSlashCommandsPermissions(t *testing.T) {
 		}
 	}
 }
+
+// TestSlashCommandInThread: a command given in a thread acts on the
+// thread's channel (feed add posts there, not into the thread).
+func TestSlashCommandInThread(t *testing.T) {
+	r := newSlashRig(t)
+	msg, err := r.srv.Say(r.news, r.srv.Owner(), "an article", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	thread, err := r.srv.StartThread(r.news, msg.ID, "discussion")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := r.srv.Interact(thread, r.srv.Owner(), slashData([]string{"feed", "add"}, map[string]string{"url": r.rig.Base + "/feed.xml"}))
+	deadline := time.Now().Add(20 * time.Second)
+	for len(r.srv.Replies(in)) < 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	rs := r.srv.Replies(in)
+	if len(rs) != 2 || !strings.Contains(rs[1].Content, "posting to discord:"+r.news) {
+		t.Fatalf("replies %+v, want the feed to post to the thread's channel %s", rs, r.news)
+	}
+}
+
+func TestSlashCommandsRegisterGlobally(t *testing.T) {
+	srv := newServer(t, discordtest.Config{NoRateLimits: true})
+	rig := commandtest.New(t, place(srv.AddTextChannel("news")))
+	a := newAdapter(t, srv, rig.DB, func(o *Options) { o.GuildID = "" })
+	if err := a.RegisterTree(context.Background(), rig.Tree); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Commands(""); len(got) != 1 || got[0].Name != RootCommand {
+		t.Errorf("global commands %+v, want /herald", got)
+	}
+	if got := srv.Commands(srv.GuildID()); len(got) != 0 {
+		t.Errorf("guild commands %+v, want none when no guild is configured", got)
+	}
+}
