@@ -158,3 +158,53 @@ func TestImporterRereadsAfterAFailure(t *testing.T) {
 		t.Errorf("after a failure the next read handed over %d (%v), want all 3 (no 304 from validators kept too early)", n, err)
 	}
 }
+
+// TestRelayTakesSourceEvents: the relay finds a source event's article by
+// the id in its thread, ignores a thread that is not an id, and mirrors the
+// comment only to routes with mirror_source_comments.
+func TestRelayTakesSourceEvents(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		d, m := bot.Place{Platform: bot.Discord, Channel: "1"}, bot.Place{Platform: bot.Matrix, Channel: "!r:test"}
+		f, err := db.AddFeed(ctx, bot.FeedSpec{URL: "https://site.test/feed", Routes: []bot.RouteSpec{
+			{Place: d}, {Place: m, Options: []byte(`{"mirror_source_comments":true}`)}}}, bot.FromCommand)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := db.Ingest(ctx, f.ID, []bot.Incoming{{Article: bot.Article{Key: "a", Hash: "h"},
+			Deliveries: []bot.Delivery{{Place: d, Kind: bot.PostArticle}, {Place: m, Kind: bot.PostArticle}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := res[0].ArticleID
+		relay := bot.NewRelay(db, bot.RelayOptions{})
+		src := bot.Place{Platform: bot.Source, Channel: "https://site.test/a/comments"}
+		for _, thread := range []bot.RemoteID{"abc", "0", "-4"} {
+			if err := relay.Receive(ctx, bot.Event{Kind: bot.MessageCreated, Place: src, Thread: thread, Message: "x"}); err != nil {
+				t.Errorf("thread %q: %v, want the event ignored", thread, err)
+			}
+		}
+		ev := bot.Event{Kind: bot.MessageCreated, Place: src, Thread: bot.SourceThread(a), Message: "guid:c1",
+			Author: bot.Author{Platform: bot.Source, Name: "Ann"}, Time: time.Now()}
+		if err := relay.Receive(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+		cs, err := db.Comments(ctx, a)
+		if err != nil || len(cs) != 1 || cs[0].Origin.Message != "guid:c1" || cs[0].Author.Name != "Ann" {
+			t.Fatalf("comments %+v (%v), want the one source comment", cs, err)
+		}
+		rows, err := db.OutboxRows(ctx, bot.OutboxPending, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mirrors []bot.Place
+		for _, r := range rows {
+			if r.Kind == bot.PostComment {
+				mirrors = append(mirrors, r.Target)
+			}
+		}
+		if len(mirrors) != 1 || mirrors[0] != m {
+			t.Errorf("mirrors queued to %v, want only %v (the route that asks)", mirrors, m)
+		}
+	})
+}
