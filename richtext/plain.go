@@ -120,8 +120,8 @@ func normBlocks(blocks []Node) []Node {
 		switch n.Kind {
 		case Paragraph, Heading:
 			n.Children = normInlines(n.Children)
-			if len(n.Children) == 0 {
-				continue
+			if len(n.Children) == 0 || blankInlines(n.Children) {
+				continue // nothing to show
 			}
 		case Quote, ListItem:
 			n.Children = normBlocks(n.Children)
@@ -241,4 +241,9 @@ func hasAtoms(nodes []Node) bool {
 		}
 	}
 	return false
+}
+
+// blankInlines says whether inline nodes show only white space.
+func blankInlines(nodes []Node) bool {
+	return !hasAtoms(nodes) && strings.TrimSpace(InlineText(nodes)) == ""
 }
