@@ -176,10 +176,15 @@ func (e *Env) MatrixEvents() []*event.Event {
 	}
 }
 
-// MatrixCount counts the live events of the room whose body contains text.
-func (e *Env) MatrixCount(text string) int {
+// MatrixCount counts the live events of the article's Matrix thread whose
+// body contains text (command answers outside the thread do not count).
+func (e *Env) MatrixCount(th Thread, text string) int {
 	n := 0
 	for _, ev := range e.MatrixEvents() {
+		rel, _ := ev.Content.Raw["m.relates_to"].(map[string]any)
+		if rel["rel_type"] != "m.thread" || rel["event_id"] != string(th.MatrixRoot) {
+			continue
+		}
 		if body, _ := ev.Content.Raw["body"].(string); strings.Contains(body, text) {
 			n++
 		}

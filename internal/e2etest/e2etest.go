@@ -193,6 +193,10 @@ func (e *Env) Start() {
 	}
 	e.Relay = bot.NewRelay(db, bot.RelayOptions{Moderator: rules, Notify: e.Deliverer.Kick, Logger: log.With(slog.String("part", "relay"))})
 	e.Commands = bot.NewCommands(bot.CommandOptions{Store: db, Notify: e.Deliverer.Kick, Logger: log.With(slog.String("part", "commands"))})
+	// The command tree is served on both platforms, as `herald run` does:
+	// /herald slash commands on Discord, `!herald` in the Matrix room.
+	e.DiscordA.ServeCommands(e.Commands, nil)
+	e.Matrix.ServeCommands(&matrix.Commands{Tree: e.Commands, Prefix: "!herald", AdminPowerLevel: 50})
 
 	runCtx, stop := context.WithCancel(context.Background())
 	e.cancel = stop

@@ -47,7 +47,7 @@ func TestHeatedDiscussion(t *testing.T) {
 	// the other way round.
 	onMatrix := func(text string) {
 		t.Helper()
-		env.WaitFor(text+" on Matrix", func() bool { return env.MatrixCount(text) >= 1 })
+		env.WaitFor(text+" on Matrix", func() bool { return env.MatrixCount(th, text) >= 1 })
 	}
 	onDiscord := func(text string) {
 		t.Helper()
@@ -74,13 +74,13 @@ func TestHeatedDiscussion(t *testing.T) {
 	cai.Say(th, "m10 noted") // a Matrix message after c09, so c09 was decided
 	onDiscord("m10")
 
-	if got := env.MatrixCount("c03"); got != 1 {
+	if got := env.MatrixCount(th, "c03"); got != 1 {
 		t.Errorf("the duplicate: c03 appears %d times on Matrix, want once", got)
 	}
 	if got := env.DiscordCount(th, "c09"); got != 0 {
 		t.Errorf("the dropped c09 appears %d times on Discord, want 0", got)
 	}
-	if got := env.MatrixCount("c06"); got != 0 {
+	if got := env.MatrixCount(th, "c06"); got != 0 {
 		t.Errorf("the held c06 appears %d times on Matrix before approval, want 0", got)
 	}
 	for _, m := range env.DiscordMessages(th) {
@@ -92,8 +92,9 @@ func TestHeatedDiscussion(t *testing.T) {
 	}
 
 	// Ban Dee: the next message is not relayed and is removed on Matrix.
-	if r := env.Admin(`mod ban ` + dee.Ref() + ` 1d insults`); r.Failed {
-		t.Fatalf("mod ban: %s", r)
+	// (as a Matrix room admin, through `!herald`)
+	if r := env.MatrixCommand(`mod ban ` + dee.Ref() + ` 1d insults`); !strings.Contains(r, "is banned") {
+		t.Fatalf("!herald mod ban answered %q", r)
 	}
 	c11 := dee.Say(th, "c11 you cannot silence me")
 	cai.Say(th, "c12 good call")
@@ -105,25 +106,27 @@ func TestHeatedDiscussion(t *testing.T) {
 	ana.Say(th, "c13 the data is from 2024")
 	onMatrix("c13")
 
-	// One mod delete removes c08 from Discord (its original), Matrix (its
-	// mirror) and the web; another removes Cai's c07 written on Matrix.
+	// One mod delete (a Discord slash command with the message link)
+	// removes c08 from Discord (its original), Matrix (its mirror) and the
+	// web; another (`!herald` with a matrix.to link) removes Cai's c07.
 	link := "https://discord.com/channels/" + env.Discord.GuildID() + "/" + th.Discord + "/" + c08
 	start := time.Now()
-	if r := env.Admin(`mod delete ` + link + ` off-topic`); r.Failed {
-		t.Fatalf("mod delete: %s", r)
+	if r := env.SlashCommand([]string{"mod", "delete"}, map[string]string{"comment": link, "reason": "off-topic"}); !strings.Contains(r, "is deleted") {
+		t.Fatalf("/herald mod delete answered %q", r)
 	}
 	env.WaitFor("c08 gone from Discord, Matrix and the web", func() bool {
 		web, _ := env.WebComment(bot.Discord, c08)
-		return env.DiscordCount(th, "c08") == 0 && env.MatrixCount("c08") == 0 && !web.Deleted.IsZero()
+		return env.DiscordCount(th, "c08") == 0 && env.MatrixCount(th, "c08") == 0 && !web.Deleted.IsZero()
 	})
 	t.Logf("mod delete of a Discord comment: gone from Discord, Matrix and the web after %s", time.Since(start).Round(time.Millisecond))
 	start = time.Now()
-	if r := env.Admin(`mod delete ` + string(c07)); r.Failed {
-		t.Fatalf("mod delete by event id: %s", r)
+	permalink := "https://matrix.to/#/" + string(env.Room) + "/" + string(c07) + "?via=localhost"
+	if r := env.MatrixCommand(`mod delete ` + permalink); !strings.Contains(r, "is deleted") {
+		t.Fatalf("!herald mod delete answered %q", r)
 	}
 	env.WaitFor("c07 gone from Matrix, Discord and the web", func() bool {
 		web, _ := env.WebComment(bot.Matrix, string(c07))
-		return env.DiscordCount(th, "c07") == 0 && env.MatrixCount("c07") == 0 && !web.Deleted.IsZero()
+		return env.DiscordCount(th, "c07") == 0 && env.MatrixCount(th, "c07") == 0 && !web.Deleted.IsZero()
 	})
 	t.Logf("mod delete of a Matrix comment: gone from Matrix, Discord and the web after %s", time.Since(start).Round(time.Millisecond))
 
@@ -133,13 +136,13 @@ func TestHeatedDiscussion(t *testing.T) {
 	onDiscord("c15")
 
 	// The review queue holds c06 until an admin approves it.
-	queue := env.Admin("mod queue")
-	heldID := regexp.MustCompile(`(?m)^(\d+) · Ana`).FindStringSubmatch(queue.String())
-	if queue.Failed || heldID == nil || !strings.Contains(queue.String(), "c06") {
-		t.Fatalf("mod queue = %q, want Ana's c06 listed", queue)
+	queue := env.SlashCommand([]string{"mod", "queue"}, nil)
+	heldID := regexp.MustCompile(`(?m)^(\d+) · Ana`).FindStringSubmatch(queue)
+	if heldID == nil || !strings.Contains(queue, "c06") {
+		t.Fatalf("/herald mod queue = %q, want Ana's c06 listed", queue)
 	}
-	if r := env.Admin("mod approve " + heldID[1]); r.Failed {
-		t.Fatalf("mod approve: %s", r)
+	if r := env.MatrixCommand("mod approve " + heldID[1]); !strings.Contains(r, "approved") {
+		t.Fatalf("!herald mod approve answered %q", r)
 	}
 	onMatrix("c06")
 	ana.Say(th, "c16 the vote is tomorrow")
@@ -158,8 +161,8 @@ func TestHeatedDiscussion(t *testing.T) {
 	onDiscord("c21")
 
 	env.Restart()
-	queue = env.Admin("mod queue")
-	heldID = regexp.MustCompile(`(?m)^(\d+) · Cai.*c19 casino`).FindStringSubmatch(queue.String())
+	queue = env.MatrixCommand("mod queue")
+	heldID = regexp.MustCompile(`(?m)^(\d+) · Cai.*c19 casino`).FindStringSubmatch(queue)
 	if heldID == nil {
 		t.Fatalf("mod queue after two restarts = %q, want Cai's c19 waiting", queue)
 	}
@@ -171,7 +174,7 @@ func TestHeatedDiscussion(t *testing.T) {
 
 	// What every platform shows at the end.
 	for _, text := range []string{"c01", "c03", "c06", "c10", "c13", "c14", "c16", "c20"} {
-		if got := env.MatrixCount(text); got != 1 {
+		if got := env.MatrixCount(th, text); got != 1 {
 			t.Errorf("%s (from Discord) appears %d times on Matrix, want once", text, got)
 		}
 	}
@@ -181,12 +184,12 @@ func TestHeatedDiscussion(t *testing.T) {
 		}
 	}
 	for _, text := range []string{"c07", "c08", "c11", "c17"} { // deleted or removed: on neither
-		if d, m := env.DiscordCount(th, text), env.MatrixCount(text); d+m != 0 {
+		if d, m := env.DiscordCount(th, text), env.MatrixCount(th, text); d+m != 0 {
 			t.Errorf("%s shows %d times on Discord and %d on Matrix, want on neither", text, d, m)
 		}
 	}
 	for _, text := range []string{"c09", "c19b"} { // dropped or still held: only the original on Matrix
-		if d, m := env.DiscordCount(th, text), env.MatrixCount(text); d != 0 || m != 1 {
+		if d, m := env.DiscordCount(th, text), env.MatrixCount(th, text); d != 0 || m != 1 {
 			t.Errorf("%s shows %d times on Discord and %d on Matrix, want only its original on Matrix", text, d, m)
 		}
 	}
@@ -236,13 +239,13 @@ func TestModerationWithoutRights(t *testing.T) {
 	fay := env.MatrixPerson("Fay")
 
 	e1 := eve.Say(th, "e1 first take")
-	env.WaitFor("e1 on Matrix", func() bool { return env.MatrixCount("e1") == 1 })
+	env.WaitFor("e1 on Matrix", func() bool { return env.MatrixCount(th, "e1") == 1 })
 	if r := env.Admin("mod delete discord:" + e1 + " test"); r.Failed {
 		t.Fatalf("mod delete: %s", r)
 	}
 	env.WaitFor("e1's mirror gone from Matrix and the comment hidden on the web", func() bool {
 		c, _ := env.WebComment(bot.Discord, e1)
-		return env.MatrixCount("e1") == 0 && !c.Deleted.IsZero()
+		return env.MatrixCount(th, "e1") == 0 && !c.Deleted.IsZero()
 	})
 	var parked []bot.OutboxRow
 	env.WaitFor("the original's removal to be parked", func() bool {
@@ -260,8 +263,8 @@ func TestModerationWithoutRights(t *testing.T) {
 		t.Fatal(err)
 	}
 	eve.Say(th, "e2 next")
-	env.WaitFor("e2 on Matrix", func() bool { return env.MatrixCount("e2") == 1 })
-	if got := env.MatrixCount("e1"); got != 0 {
+	env.WaitFor("e2 on Matrix", func() bool { return env.MatrixCount(th, "e2") == 1 })
+	if got := env.MatrixCount(th, "e1"); got != 0 {
 		t.Errorf("after a late edit, e1 shows %d times on Matrix, want 0", got)
 	}
 	if c, _ := env.WebComment(bot.Discord, e1); c.Deleted.IsZero() || c.Body.PlainText() != "" {
