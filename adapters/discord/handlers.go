@@ -215,7 +215,7 @@ func author(m *discordgo.Message) bot.Author {
 	return au
 }
 
-// deliver hands an event to the inbox, retrying for about half a minute
+// deliver hands an event to the inbox, retrying for about 15 seconds
 // while it fails. Blocking here holds up the gateway reader on purpose: the
 // next events wait (Discord keeps them for a resume) rather than overtake.
 func (a *Adapter) deliver(ctx context.Context, in bot.Inbox, ev bot.Event) {
