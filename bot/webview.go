@@ -27,11 +27,9 @@ type DeliveryView struct {
 	Parked  []OutboxRow
 }
 
-// DataVersion fingerprints the data behind a page. Tag changes whenever
+// DataVersion fingerprints the data behind a page: Tag changes whenever
 // anything shown changes (a comment added, edited, deleted or reacted to,
-// a post made, a row parked, the article updated); Changed is the latest
-// time among those changes that the store records, for Last-Modified.
+// a post made, a row parked, the article updated).
 type DataVersion struct {
-	Tag     string
-	Changed time.Time
+	Tag string
 }

@@ -134,15 +134,7 @@ func (d *DB) WebVersion(ctx context.Context, articleID int64) (bot.DataVersion, 
 	for i, v := range vals {
 		parts[i] = strconv.FormatInt(v, 36)
 	}
-	// The times that say when something last changed: article stored,
-	// comment written, edited or deleted, post made, row parked, reaction.
-	var newest int64
-	for _, i := range []int{3, 8, 9, 10, 12, 15, 17} {
-		if i < n {
-			newest = max(newest, vals[i])
-		}
-	}
-	return bot.DataVersion{Tag: strings.Join(parts, "."), Changed: fromMS(newest)}, nil
+	return bot.DataVersion{Tag: strings.Join(parts, ".")}, nil
 }
 
 // and adds a condition to a WHERE clause that may be empty.

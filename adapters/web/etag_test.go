@@ -80,3 +80,22 @@ func TestConditionalRequests(t *testing.T) {
 		}
 	})
 }
+
+// TestLateCommentIsNotModifiedSince: a comment that arrives after the page
+// was read, though it was written earlier (a news site's comment imported
+// later), must not be hidden by If-Modified-Since.
+func TestLateCommentIsNotModifiedSince(t *testing.T) {
+	fx := newFixture(t, storetest.Open(t), SiteOptions{})
+	a := fx.article("Late", "https://news.test/late", t0)
+	fx.say(a, placeD, "d1", "", "ann", richtext.FromPlain("now"), time.Now())
+	path := fmt.Sprintf("/articles/%d", a)
+	resp, _ := fx.get(path)
+	lm := resp.Header.Get("Last-Modified")
+	if resp, _ := fx.get(path, "If-Modified-Since", lm); resp.StatusCode != http.StatusNotModified {
+		t.Fatalf("unchanged page with If-Modified-Since: %d, want 304", resp.StatusCode)
+	}
+	fx.say(a, placeD, "d0", "", "bo", richtext.FromPlain("written an hour ago"), time.Now().Add(-time.Hour))
+	if resp, _ := fx.get(path, "If-Modified-Since", lm); resp.StatusCode != http.StatusOK {
+		t.Errorf("after a late comment, If-Modified-Since %s: %d, want 200", lm, resp.StatusCode)
+	}
+}

@@ -54,7 +54,8 @@ type Site struct {
 	pages map[string]*template.Template // by file name, each with the layout
 	// salt goes into every ETag: a change of title, time zone or Herald's
 	// templates changes the pages although the data did not.
-	salt string
+	salt     string
+	versions versionClock
 }
 
 // NewSite makes the pages and the API over store.
