@@ -247,3 +247,62 @@ func TestRulesBansQueueAndReplays(t *testing.T) {
 		t.Errorf("deleted comment after the late events = %+v", c)
 	}
 }
+
+// TestRelayModeratesEdits drives edits through the relay: masked words are
+// masked in edits too, and an edit a rule would drop or hold, or one by a
+// banned author, is not relayed (the comment keeps its last allowed text).
+func TestRelayModeratesEdits(t *testing.T) {
+	db := storetest.Open(t)
+	r := newRelayRig(t, db)
+	rules, err := bot.NewRules(db, config.Moderation{NewAuthorLinkLimit: -1, Words: []config.WordRule{
+		{Pattern: "idiot", Action: config.ActionMask},
+		{Pattern: "scum", Action: config.ActionDrop},
+		{Pattern: "casino", Action: config.ActionHold},
+	}}, bot.RulesOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.relay = bot.NewRelay(db, bot.RelayOptions{Moderator: rules})
+	id := r.say(rigD1, "hello", "")
+	ctx := context.Background()
+	text := func() string {
+		c, err := db.CommentByOrigin(ctx, bot.Discord, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Body.PlainText()
+	}
+	edit := func(s string, at time.Time) {
+		ev := r.event(bot.MessageEdited, rigD1, id, s, "")
+		ev.Time = at
+		r.receive(ev)
+	}
+	edit("hello idiot", modT0.Add(time.Minute))
+	if got := text(); got != "hello •••" {
+		t.Errorf("after a masked edit the comment reads %q, want %q", got, "hello •••")
+	}
+	edit("you scum", modT0.Add(2*time.Minute))
+	edit("casino time", modT0.Add(3*time.Minute))
+	if got := text(); got != "hello •••" {
+		t.Errorf("after edits with drop and hold words the comment reads %q, want the last allowed text", got)
+	}
+	c := r.comment(rigD1, id)
+	mod := bot.NewModeration(db, bot.ModerationOptions{})
+	if _, _, err := mod.Ban(ctx, bot.Author{Platform: bot.Discord, ID: "1"}, string(c.Author.Platform)+":"+string(c.Author.ID), 0, "", false); err != nil {
+		t.Fatal(err)
+	}
+	edit("fine words from a banned author", modT0.Add(4*time.Minute))
+	if got := text(); got != "hello •••" {
+		t.Errorf("after an edit by a banned author the comment reads %q", got)
+	}
+	log, _ := db.ModLog(ctx, 0)
+	withheld := 0
+	for _, e := range log {
+		if e.Action == bot.ModDrop && strings.HasPrefix(e.Reason, "edit not relayed") {
+			withheld++
+		}
+	}
+	if withheld != 3 {
+		t.Errorf("%d withheld edits logged, want 3: %+v", withheld, log)
+	}
+}
