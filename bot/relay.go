@@ -220,6 +220,15 @@ func (r *Relay) parent(ctx context.Context, ev Event) (int64, error) {
 }
 
 func (r *Relay) edit(ctx context.Context, log *slog.Logger, articleID int64, ev Event) error {
+	ev.Time = r.at(ev)
+	body, relay, err := moderateEdit(ctx, r.opt.Moderator, ev)
+	if err != nil {
+		return fmt.Errorf("moderate edit: %w", err)
+	}
+	if !relay {
+		return nil // withheld by moderation (logged there); the last allowed text stays
+	}
+	ev.Body = body
 	c, changed, err := r.store.EditComment(ctx, ev.Place.Platform, ev.Message, ev.Body, r.at(ev))
 	if errors.Is(err, ErrNotFound) {
 		// The edit overtook its create (or the create was missed): keep the
