@@ -5,8 +5,8 @@ import "context"
 // Action is what moderation decides to do with a new comment.
 type Action string
 
-// Moderation actions. Holding for review arrives with the moderation issue;
-// until then a comment is either relayed or dropped.
+// Moderation actions. A third, Hold (moderation.go), keeps a comment in the
+// review queue; to the relay it is, like Drop, a comment it must not save.
 const (
 	Allow Action = "allow"
 	Drop  Action = "drop"
