@@ -230,8 +230,16 @@ func TestBrowserRendersTheDiscussion(t *testing.T) {
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
+	if err := chromedp.Do(bctx, chromedp.EmulateViewport(412, 915), chromedp.Navigate(fx.srv.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS("li.article-item"))); err != nil {
+		t.Fatalf("browse the front page: %v", err)
+	}
+	front, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
 	dir := artifactDir(t)
-	for name, png := range map[string][]byte{"discussion-phone.png": phone, "discussion-desktop.png": desktop} {
+	for name, png := range map[string][]byte{"discussion-phone.png": phone, "discussion-desktop.png": desktop, "front-phone.png": front} {
 		if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
 			t.Fatal(err)
 		}
