@@ -62,6 +62,11 @@ func commandTree(cfg *config.Config, store bot.CommandStore, fetch bot.FeedFetch
 // until ctx ends.
 func serveCommands(ctx context.Context, tree *bot.Commands, conns map[bot.Platform]bot.Connector, r *reloader,
 	hup <-chan os.Signal, log *slog.Logger) error {
+	// The config's links go into the links table at start, as the feeds
+	// do, so mirroring reads one table.
+	if err := r.store.SyncConfigLinks(ctx, tree.Config().Links); err != nil {
+		log.Error("could not apply the config's links", slog.String("error", err.Error()))
+	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	if d, ok := conns[bot.Discord].(*discord.Adapter); ok {

@@ -36,14 +36,20 @@ func (t *routeTable) set(cfg *config.Config) {
 	t.mu.Unlock()
 }
 
+// reloadStore is what a reload writes.
+type reloadStore interface {
+	SyncConfigFeeds(ctx context.Context, specs []bot.FeedSpec) error
+	SyncConfigLinks(ctx context.Context, groups [][]bot.Place) error
+}
+
 // reloader applies a changed config file to a running Herald: the feeds
 // (SyncConfigFeeds), the route options and what the command tree knows of
-// the file. Settings read once at start (database, adapters' credentials,
+// the file, and the mirror links. Settings read once at start (database, adapters' credentials,
 // the web listener, poller defaults) need a restart; reload says so.
 type reloader struct {
 	path    string
 	dataDir string
-	store   bot.FeedStore
+	store   reloadStore
 	routes  *routeTable
 	tree    *bot.Commands
 	log     *slog.Logger
@@ -79,11 +85,16 @@ func (r *reloader) reload(ctx context.Context) error {
 		r.log.Error("config reload: could not apply the feeds; the old ones stay", slog.String("error", err.Error()))
 		return fmt.Errorf("apply the config's feeds: %w", err)
 	}
+	cc := commandConfig(cfg)
+	if err := r.store.SyncConfigLinks(ctx, cc.Links); err != nil {
+		// The feeds are applied; the links keep their old state.
+		r.log.Error("config reload: could not apply the links; the old ones stay", slog.String("error", err.Error()))
+	}
 	if r.routes != nil {
 		r.routes.set(cfg)
 	}
 	if r.tree != nil {
-		r.tree.SetConfig(commandConfig(cfg))
+		r.tree.SetConfig(cc)
 	}
 	for _, w := range cfg.Warnings {
 		r.log.Warn("config", slog.String("warning", w.String()))

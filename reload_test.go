@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"syscall"
@@ -90,7 +91,7 @@ func TestReload(t *testing.T) {
 	tree := bot.NewCommands(bot.CommandOptions{Store: db})
 	r := &reloader{path: cfgPath, dataDir: dir, store: db, routes: routes, tree: tree, log: testLog(t)}
 
-	writeFile(t, cfgPath, feedConfig(b)+"    colour: \"#112233\"\n")
+	writeFile(t, cfgPath, feedConfig(b)+"    colour: \"#112233\"\nlinks:\n  - discord: \"1081234567890123459\"\n    matrix: \"!mirror:example.org\"\n")
 	if err := r.reload(t.Context()); err != nil {
 		t.Fatalf("reload: %v", err)
 	}
@@ -99,6 +100,16 @@ func TestReload(t *testing.T) {
 	}
 	if got := routes.get(bot.Place{Platform: bot.Discord, Channel: "1081234567890123456"}).render.Colour; got != 0x112233 {
 		t.Errorf("route colour after reload: %#x, want 0x112233", got)
+	}
+	groups, err := db.LinkGroups(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := [][]bot.Place{{{Platform: bot.Discord, Channel: "1081234567890123459"}, {Platform: bot.Matrix, Channel: "!mirror:example.org"}}}; !reflect.DeepEqual(groups, want) {
+		t.Errorf("links after reload: %v, want %v", groups, want)
+	}
+	if got := tree.Config().Links; len(got) != 1 {
+		t.Errorf("the command tree knows %d config links after reload, want 1", len(got))
 	}
 
 	writeFile(t, cfgPath, feedConfig(a)+"    shedule: \"@daily\"\n")

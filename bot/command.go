@@ -189,6 +189,9 @@ func (c *Commands) SetConfig(cfg CommandConfig) {
 	c.cfg = cfg
 }
 
+// Config is what the tree knows of the config file now.
+func (c *Commands) Config() CommandConfig { return c.config() }
+
 func (c *Commands) config() CommandConfig {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -131,3 +131,42 @@ func (d *DB) LinkGroups(ctx context.Context) ([][]bot.Place, error) {
 	}
 	return out, nil
 }
+
+// configGroup prefixes the group ids of mirror groups declared in the
+// config file, so a sync can replace exactly those.
+const configGroup = "config:"
+
+// SyncConfigLinks makes the config file's mirror groups the ones in the
+// links table, so whoever mirrors reads one table. Groups made by command
+// stay, except that a place the config now links leaves its command group
+// (the file is the declared truth).
+func (d *DB) SyncConfigLinks(ctx context.Context, groups [][]bot.Place) error {
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM links WHERE group_id LIKE 'config:%'`); err != nil {
+			return fmt.Errorf("drop config links: %w", err)
+		}
+		for i, g := range groups {
+			id := fmt.Sprintf("%s%d", configGroup, i)
+			for _, p := range g {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM links WHERE platform = $1 AND channel = $2`,
+					string(p.Platform), string(p.Channel)); err != nil {
+					return fmt.Errorf("take %s out of its command group: %w", p, err)
+				}
+				if err := insertLink(ctx, tx, id, p); err != nil {
+					return err
+				}
+			}
+		}
+		// A command group may have lost all but one place to the config.
+		_, err := tx.ExecContext(ctx, `DELETE FROM links WHERE group_id IN
+	(SELECT group_id FROM links GROUP BY group_id HAVING COUNT(*) < 2)`)
+		if err != nil {
+			return fmt.Errorf("dissolve groups of one: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sync config links: %w", err)
+	}
+	return nil
+}

@@ -89,3 +89,33 @@ func TestArticleByURLAndOutboxCounts(t *testing.T) {
 		wantErrIs(t, "ArticleByURL of a removed feed's article", err, bot.ErrNotFound)
 	})
 }
+
+func TestSyncConfigLinks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := ctxFor(t)
+		d1, d2, d3, m1, m2 := discord("1"), discord("2"), discord("3"), matrix("!a:x.org"), matrix("!b:x.org")
+		if err := db.LinkPlaces(ctx, d1, m1); err != nil { // by command
+			t.Fatal(err)
+		}
+		if err := db.LinkPlaces(ctx, d3, m2); err != nil { // by command, later claimed by the config
+			t.Fatal(err)
+		}
+		if err := db.SyncConfigLinks(ctx, [][]bot.Place{{d2, m2}}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.LinkGroups(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := [][]bot.Place{{d1, m1}, {d2, m2}}; !reflect.DeepEqual(got, want) {
+			t.Errorf("groups %v, want %v (d3 left alone in its group, which is dissolved)", got, want)
+		}
+		// A reload without links removes the config's group only.
+		if err := db.SyncConfigLinks(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := db.LinkGroups(ctx); !reflect.DeepEqual(got, [][]bot.Place{{d1, m1}}) {
+			t.Errorf("groups after dropping the config's links: %v, want only the command group", got)
+		}
+	})
+}
