@@ -12,6 +12,7 @@ import (
 	"github.com/heraldchat/herald/bot"
 	"github.com/heraldchat/herald/bot/render"
 	"github.com/heraldchat/herald/config"
+	"github.com/heraldchat/herald/internal/metrics"
 )
 
 // chatAdapter is one chat platform as the run command sees it: its
@@ -24,14 +25,18 @@ type chatAdapter struct {
 }
 
 // chatAdapters builds the Discord and Matrix adapters that are configured.
-func chatAdapters(cfg *config.Config, state bot.StateStore, log *slog.Logger, routes *routeTable) ([]chatAdapter, error) {
+func chatAdapters(cfg *config.Config, state bot.StateStore, log *slog.Logger, routes *routeTable, meter *metrics.Metrics) ([]chatAdapter, error) {
 	off := func(name, why string) chatAdapter {
 		return chatAdapter{name: name, offReason: why,
 			probe: func(context.Context) (string, error) { return "not configured", nil }}
 	}
-	on := func(name string, conn bot.Connector) chatAdapter {
-		return chatAdapter{name: name, conn: conn,
-			probe: func(context.Context) (string, error) { return "configured", nil }}
+	// A running adapter is ready when it is connected (Discord: the
+	// gateway session is up; Matrix: the homeserver accepts the token).
+	on := func(name string, conn interface {
+		bot.Connector
+		Status(ctx context.Context) (string, error)
+	}) chatAdapter {
+		return chatAdapter{name: name, conn: conn, probe: conn.Status}
 	}
 	var out []chatAdapter
 
@@ -43,6 +48,7 @@ func chatAdapters(cfg *config.Config, state bot.StateStore, log *slog.Logger, ro
 			ShardID:       cfg.Discord.ShardID,
 			ShardCount:    cfg.Discord.ShardCount,
 			WebhookName:   cfg.Discord.WebhookName,
+			APIBase:       cfg.Discord.APIBase,
 			Logger:        log.With(slog.String("part", "discord")),
 			State:         state,
 			Route: func(p bot.Place) discord.RouteOptions {
@@ -53,6 +59,7 @@ func chatAdapters(cfg *config.Config, state bot.StateStore, log *slog.Logger, ro
 		if err != nil {
 			return nil, fmt.Errorf("discord: %w", err)
 		}
+		d.Observe(meter)
 		out = append(out, on("discord", d))
 	} else {
 		out = append(out, off("discord", "no discord.token configured (set it to ${DISCORD_TOKEN} and export the bot token)"))

@@ -21,6 +21,7 @@ import (
 	"github.com/heraldchat/herald/config"
 	"github.com/heraldchat/herald/feeds"
 	"github.com/heraldchat/herald/internal/datadir"
+	"github.com/heraldchat/herald/internal/metrics"
 	"github.com/heraldchat/herald/store"
 )
 
@@ -44,6 +45,12 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 			return err
 		}
 		defer lock.Release()
+		// Another data dir may name the same file (database.path).
+		dbLock, err := datadir.AcquireDatabase(cfg.Database.SQLitePath(dataDir))
+		if err != nil {
+			return err
+		}
+		defer dbLock.Release()
 	}
 	db, err := openStore(ctx, cfg, dataDir)
 	if err != nil {
@@ -83,6 +90,8 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 	if err != nil {
 		return fmt.Errorf("fetch.allow: %w", err)
 	}
+	meter := metrics.New()
+	meter.WatchOutbox(outboxDepths(db), time.Now)
 	health := web.NewHealth()
 	health.Add("store", func(ctx context.Context) (string, error) {
 		if err := db.Ping(ctx); err != nil {
@@ -92,7 +101,7 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 	})
 	connectors := map[bot.Platform]bot.Connector{}
 	routes := newRouteTable(cfg)
-	adapters, err := chatAdapters(cfg, db, log, routes)
+	adapters, err := chatAdapters(cfg, db, log, routes, meter)
 	if err != nil {
 		return err
 	}
@@ -105,8 +114,10 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 		}
 	}
 	deliverer := bot.NewDeliverer(db, connectors, bot.DeliverOptions{
-		Owner:  owner,
-		Logger: log.With(slog.String("part", "deliverer")),
+		Owner:    owner,
+		Lease:    cfg.Cluster.OutboxLease.Std(),
+		Observer: meter,
+		Logger:   log.With(slog.String("part", "deliverer")),
 	})
 	firstPost := cfg.Defaults.FirstPost
 	poller, err := bot.NewPoller(db, fetcher, time.Now, log.With(slog.String("part", "poller")), bot.PollerOptions{
@@ -121,6 +132,8 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 		MaxFailures:     cfg.Fetch.MaxFailures,
 		Notify:          deliverer.Kick,
 		CommandFetch:    commandFetcher,
+		Lease:           cfg.Cluster.FeedLease.Std(),
+		Observer:        meter,
 	})
 	if err != nil {
 		return err
@@ -144,6 +157,7 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 		return err
 	}
 	site.Mount(server)
+	server.Handle("GET /metrics", meter.Handler(log.With(slog.String("part", "metrics"))))
 	// The news sites' own comments, for feeds with import_comments; the
 	// importer reads only http(s) comment feeds, never local files.
 	importer := bot.NewImporter(db, fetcher, relay, bot.ImporterOptions{Logger: log.With(slog.String("part", "comment_import"))})
@@ -180,8 +194,10 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 		return serveCommands(ctx, tree, connectors, reload, hup, log.With(slog.String("part", "commands")))
 	})
 	for _, c := range connectors {
+		clog := log.With(slog.String("part", string(c.Name())))
+		run, in := clusterParts(c, db, relay, meter, cfg.Cluster.LeaderRetry.Std(), clog)
 		start(string(c.Name()), func(ctx context.Context) error {
-			return superviseConnector(ctx, c, relay, log.With(slog.String("part", string(c.Name()))))
+			return superviseConnector(ctx, run, in, clog)
 		})
 	}
 	log.Info("herald running", slog.String("version", version), slog.String("instance", owner),

@@ -37,6 +37,7 @@ type DeliverOptions struct {
 	MaxAttempts int           // failures before a row is parked [8]
 	Now         func() time.Time
 	Logger      *slog.Logger
+	Observer    DeliveryObserver // told how each attempt settled (metrics) [nobody]
 }
 
 func (o DeliverOptions) withDefaults() DeliverOptions {
@@ -52,6 +53,9 @@ func (o DeliverOptions) withDefaults() DeliverOptions {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Observer == nil {
+		o.Observer = noObserver{}
 	}
 	return o
 }
@@ -224,6 +228,7 @@ func (d *Deliverer) deliver(ctx context.Context, row OutboxRow, leaseEnd time.Ti
 	if err == nil {
 		if err = record(recCtx); err == nil {
 			log.Debug("delivered")
+			d.opt.Observer.Delivered(row, DeliveryDone, d.opt.Now())
 			return rowSettled
 		}
 		// The platform has it but the store did not take the outcome. The
@@ -243,6 +248,7 @@ func (d *Deliverer) deliver(ctx context.Context, row OutboxRow, leaseEnd time.Ti
 			return rowUnsettled
 		}
 		log.Warn("delivery parked", slog.Int("attempt", row.Attempts+1), slog.Any("error", err))
+		d.opt.Observer.Delivered(row, DeliveryParked, d.opt.Now())
 		return rowSettled
 	default:
 		delay := retryDelay(err, row.Attempts+1, d.opt.BackoffBase, d.opt.BackoffCap, d.rnd)
@@ -253,6 +259,7 @@ func (d *Deliverer) deliver(ctx context.Context, row OutboxRow, leaseEnd time.Ti
 		}
 		log.Info("delivery failed, will retry", slog.Int("attempt", row.Attempts+1),
 			slog.Duration("delay", delay), slog.Any("error", err))
+		d.opt.Observer.Delivered(row, DeliveryRetry, d.opt.Now())
 		return rowHeld
 	}
 }

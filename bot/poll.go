@@ -43,6 +43,8 @@ type PollerOptions struct {
 	// when set; it should refuse local files, which only the operator's
 	// config may name. Nil = the same fetcher as config feeds.
 	CommandFetch FeedFetcher
+	// Observer is told how each poll ended (metrics); nil = nobody.
+	Observer PollObserver
 }
 
 func (o PollerOptions) withDefaults() PollerOptions {
@@ -57,6 +59,9 @@ func (o PollerOptions) withDefaults() PollerOptions {
 	o.MaxAge = cmp.Or(o.MaxAge, defaultMaxAge)
 	o.Lease = cmp.Or(o.Lease, 5*time.Minute)
 	o.Tick = cmp.Or(o.Tick, time.Second)
+	if o.Observer == nil {
+		o.Observer = noObserver{}
+	}
 	return o
 }
 
@@ -105,6 +110,11 @@ type PollResult struct {
 func (p *Poller) PollOnce(ctx context.Context, f Feed) (PollResult, error) {
 	start := p.now()
 	res, sched, err := p.poll(ctx, f, start)
+	defer func() {
+		if ctx.Err() == nil { // a poll cut short by shutdown is no outcome
+			p.observe(res, err)
+		}
+	}()
 	if (res.Queued > 0 || res.Updated > 0) && p.opt.Notify != nil {
 		p.opt.Notify() // the rows are committed: the deliverer may start now
 	}
@@ -171,6 +181,19 @@ type pollState struct {
 	resp        *feeds.Response
 	parsed      *feeds.Feed
 	minInterval time.Duration
+	fetchTime   time.Duration // how long the fetch took
+}
+
+// observe tells the observer how a poll ended.
+func (p *Poller) observe(st pollState, err error) {
+	switch {
+	case err != nil:
+		p.opt.Observer.FeedPolled(PollFailed, st.fetchTime, st.PollResult)
+	case st.NotModified:
+		p.opt.Observer.FeedPolled(PollNotModified, st.fetchTime, st.PollResult)
+	default:
+		p.opt.Observer.FeedPolled(PollFetched, st.fetchTime, st.PollResult)
+	}
 }
 
 func (p *Poller) poll(ctx context.Context, f Feed, now time.Time) (pollState, cron.Schedule, error) {
@@ -196,7 +219,9 @@ func (p *Poller) poll(ctx context.Context, f Feed, now time.Time) (pollState, cr
 	if f.Origin == FromCommand && p.opt.CommandFetch != nil {
 		fetch = p.opt.CommandFetch
 	}
+	fetchStart := time.Now() // wall time, not the injected clock: this is a duration to report
 	st.resp, err = fetch.Fetch(ctx, f.URL, feeds.Conditional{ETag: f.ETag, LastModified: f.LastModified})
+	st.fetchTime = time.Since(fetchStart)
 	if err != nil {
 		return st, sched, err
 	}

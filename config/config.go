@@ -22,6 +22,7 @@ type Config struct {
 	Moderation Moderation `yaml:"moderation"`
 	Links      []Link     `yaml:"links"`
 	Log        Log        `yaml:"log"`
+	Cluster    Cluster    `yaml:"cluster"`
 
 	// File is the name the config was read from; empty for Default().
 	File string `yaml:"-"`
@@ -88,6 +89,10 @@ type Discord struct {
 	AdminRoles    []string `yaml:"admin_roles"` // role ids that may run admin commands, besides Manage Server
 	WebhookName   string   `yaml:"webhook_name"`
 	Enabled       *bool    `yaml:"enabled"` // nil = on when Token is set
+	// APIBase sends REST requests to another server than
+	// https://discord.com/ (a proxy, or a fake Discord in tests); the
+	// gateway URL then comes from that server. Empty = Discord.
+	APIBase string `yaml:"api_base"`
 }
 
 // Configured reports whether the Discord adapter should start.

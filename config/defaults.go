@@ -48,6 +48,11 @@ func Default() *Config {
 			NewAuthorLinkLimit: 2,
 		},
 		Log: Log{Level: "info"},
+		Cluster: Cluster{
+			FeedLease:   Duration(5 * time.Minute),
+			OutboxLease: Duration(2 * time.Minute),
+			LeaderRetry: Duration(5 * time.Second),
+		},
 	}
 }
 

@@ -53,6 +53,7 @@ func (c *Config) check() (errs, warns Problems) {
 	k.moderation()
 	k.links()
 	k.log()
+	k.cluster()
 	return k.errs, k.warns
 }
 

@@ -106,6 +106,11 @@ func (k *checker) discord() {
 			}
 		}
 	}
+	if d.APIBase != "" {
+		if err := checkHTTPURL(d.APIBase); err != nil {
+			k.errf("discord.api_base", "%v", err)
+		}
+	}
 	if d.ShardCount < 1 {
 		k.errf("discord.shard_count", "must be at least 1")
 	} else if d.ShardID < 0 || d.ShardID >= d.ShardCount {

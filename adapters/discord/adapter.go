@@ -210,13 +210,22 @@ func (r *rebase) RoundTrip(req *http.Request) (*http.Response, error) {
 type globalLimit struct {
 	base http.RoundTripper
 	win  *startWindow
+	obs  Observer // set by Observe before use; nil = nobody
 }
 
 func (g *globalLimit) RoundTrip(req *http.Request) (*http.Response, error) {
+	start := time.Now()
 	if err := g.win.wait(req.Context()); err != nil {
 		return nil, fmt.Errorf("discord: wait for the global rate limit: %w", err)
 	}
-	return g.base.RoundTrip(req)
+	if waited := time.Since(start); g.obs != nil && waited > time.Millisecond {
+		g.obs.RateLimitWait(waited)
+	}
+	resp, err := g.base.RoundTrip(req)
+	if err == nil && resp.StatusCode == http.StatusTooManyRequests && g.obs != nil {
+		g.obs.TooManyRequests()
+	}
+	return resp, err
 }
 
 func (a *Adapter) route(p bot.Place) RouteOptions {
