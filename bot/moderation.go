@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -60,9 +61,11 @@ type RulesOptions struct {
 // not kept anywhere (the log names the rule, not the words).
 type Rules struct {
 	store RulesStore
+	opt   RulesOptions
+
+	mu    sync.RWMutex // guards cfg and words, which SetConfig replaces
 	cfg   config.Moderation
 	words []wordRule
-	opt   RulesOptions
 }
 
 // NewRules builds the rules; it fails on a word rule that does not compile
@@ -81,9 +84,30 @@ func NewRules(store RulesStore, cfg config.Moderation, opt RulesOptions) (*Rules
 	return &Rules{store: store, cfg: cfg, words: words, opt: opt}, nil
 }
 
+// SetConfig replaces the rules (a config reload). A word rule that does not
+// compile leaves the old rules in force.
+func (r *Rules) SetConfig(cfg config.Moderation) error {
+	words, err := compileWords(cfg.Words)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.cfg, r.words = cfg, words
+	return nil
+}
+
+// current returns the rules in force.
+func (r *Rules) current() (config.Moderation, []wordRule) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.cfg, r.words
+}
+
 // Check decides about one new comment. The comment carries its article,
 // origin, author and parent as the relay resolved them.
 func (r *Rules) Check(ctx context.Context, ev Event, c Comment) (Decision, error) {
+	cfg, rules := r.current()
 	origin := c.Origin
 	allow := Decision{Action: Allow, Comment: c}
 	if _, err := r.store.CommentByOrigin(ctx, origin.Place.Platform, origin.Message); err == nil {
@@ -120,7 +144,7 @@ func (r *Rules) Check(ctx context.Context, ev Event, c Comment) (Decision, error
 		}
 	}
 
-	body, words := judgeWords(r.words, c.Body)
+	body, words := judgeWords(rules, c.Body)
 	c.Body = body
 
 	// 3. Already waiting for review.
@@ -141,11 +165,11 @@ func (r *Rules) Check(ctx context.Context, ev Event, c Comment) (Decision, error
 	if words.drop != "" {
 		return r.drop(ctx, c, at, entry, fmt.Sprintf("word rule %q", words.drop))
 	}
-	act, err := r.activity(ctx, c, at)
+	act, err := r.activity(ctx, cfg, c, at)
 	if err != nil {
 		return Decision{}, err
 	}
-	if w := r.cfg.DuplicateWindow.Std(); w > 0 && c.Author.ID != "" {
+	if w := cfg.DuplicateWindow.Std(); w > 0 && c.Author.ID != "" {
 		text := sameText(c.Body)
 		for _, p := range act.Recent {
 			if !p.Created.Before(at.Add(-w)) && !p.Created.After(at) && sameText(p.Body) == text {
@@ -155,7 +179,7 @@ func (r *Rules) Check(ctx context.Context, ev Event, c Comment) (Decision, error
 	}
 
 	// 5. Holds.
-	if reason := r.holdReason(c, words, act, at); reason != "" {
+	if reason := holdReason(cfg, c, words, act, at); reason != "" {
 		if _, err := r.store.Hold(ctx, c, reason, entry(ModHold, reason)); err != nil {
 			return Decision{}, err
 		}
@@ -184,11 +208,11 @@ func (r *Rules) drop(ctx context.Context, c Comment, at time.Time, entry func(Mo
 }
 
 // activity reads what the rate limit, duplicate and first-time checks need.
-func (r *Rules) activity(ctx context.Context, c Comment, at time.Time) (AuthorActivity, error) {
+func (r *Rules) activity(ctx context.Context, cfg config.Moderation, c Comment, at time.Time) (AuthorActivity, error) {
 	if c.Author.ID == "" {
 		return AuthorActivity{Seen: 1}, nil // anonymous: nothing to count against
 	}
-	window := max(r.cfg.DuplicateWindow.Std(), r.cfg.RateLimit.Per.Std())
+	window := max(cfg.DuplicateWindow.Std(), cfg.RateLimit.Per.Std())
 	act, err := r.store.AuthorActivity(ctx, c.Author.Platform, c.Author.ID, at.Add(-window), c.Origin.Message)
 	if err != nil {
 		return AuthorActivity{}, err
@@ -197,11 +221,11 @@ func (r *Rules) activity(ctx context.Context, c Comment, at time.Time) (AuthorAc
 }
 
 // holdReason says why a comment must wait for review, or "".
-func (r *Rules) holdReason(c Comment, words wordVerdict, act AuthorActivity, at time.Time) string {
+func holdReason(cfg config.Moderation, c Comment, words wordVerdict, act AuthorActivity, at time.Time) string {
 	if words.hold != "" {
 		return fmt.Sprintf("word rule %q", words.hold)
 	}
-	if rl := r.cfg.RateLimit; rl.Count > 0 && rl.Per > 0 && c.Author.ID != "" {
+	if rl := cfg.RateLimit; rl.Count > 0 && rl.Per > 0 && c.Author.ID != "" {
 		n := 0
 		for _, p := range act.Recent {
 			if p.Created.After(at.Add(-rl.Per.Std())) && !p.Created.After(at) {
@@ -212,12 +236,12 @@ func (r *Rules) holdReason(c Comment, words wordVerdict, act AuthorActivity, at 
 			return fmt.Sprintf("rate limit: more than %d comments in %s", rl.Count, rl.Per.Std())
 		}
 	}
-	if limit := r.cfg.MaxLength; limit > 0 {
+	if limit := cfg.MaxLength; limit > 0 {
 		if n := utf8.RuneCountInString(c.Body.PlainText()); n > limit {
 			return fmt.Sprintf("too long: %d characters, the limit is %d", n, limit)
 		}
 	}
-	if lim := r.cfg.NewAuthorLinkLimit; lim >= 0 && act.Seen == 0 {
+	if lim := cfg.NewAuthorLinkLimit; lim >= 0 && act.Seen == 0 {
 		if n := countLinks(c.Body); n > lim {
 			return fmt.Sprintf("first comment with %d links, the limit for new authors is %d", n, lim)
 		}

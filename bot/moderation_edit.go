@@ -32,6 +32,7 @@ func moderateEdit(ctx context.Context, m Moderator, ev Event) (richtext.Text, bo
 // CheckEdit judges an edit with the bans, the word list and the length
 // limit. (Rate limits and duplicates are about new comments.)
 func (r *Rules) CheckEdit(ctx context.Context, ev Event) (richtext.Text, bool, error) {
+	cfg, rules := r.current()
 	at := ev.Time
 	ref := string(ev.Place.Platform) + ":" + string(ev.Message) + ":" + strconv.FormatInt(at.UnixMilli(), 10)
 	target := fmt.Sprintf("edit of %s message %s by %s", ev.Place.Platform, ev.Message, AuthorRef(ev.Author))
@@ -57,14 +58,14 @@ func (r *Rules) CheckEdit(ctx context.Context, ev Event) (richtext.Text, bool, e
 			return richtext.Text{}, false, fmt.Errorf("look up ban: %w", err)
 		}
 	}
-	body, words := judgeWords(r.words, ev.Body)
+	body, words := judgeWords(rules, ev.Body)
 	switch {
 	case words.drop != "":
 		return withhold(fmt.Sprintf("word rule %q (drop)", words.drop))
 	case words.hold != "":
 		return withhold(fmt.Sprintf("word rule %q (hold)", words.hold))
 	}
-	if limit := r.cfg.MaxLength; limit > 0 {
+	if limit := cfg.MaxLength; limit > 0 {
 		if n := utf8.RuneCountInString(body.PlainText()); n > limit {
 			return withhold(fmt.Sprintf("too long: %d characters, the limit is %d", n, limit))
 		}

@@ -306,3 +306,24 @@ func TestRelayModeratesEdits(t *testing.T) {
 		t.Errorf("%d withheld edits logged, want 3: %+v", withheld, log)
 	}
 }
+
+func TestRulesSetConfig(t *testing.T) {
+	f := newModFixture(t, storetest.Open(t), config.Moderation{NewAuthorLinkLimit: -1})
+	if d, _ := f.say(modAna, "casino one", modT0); d.Action != bot.Allow {
+		t.Fatalf("before the reload: %s, want allow", d.Action)
+	}
+	hold := config.Moderation{NewAuthorLinkLimit: -1, Words: []config.WordRule{{Pattern: "casino", Action: config.ActionHold}}}
+	if err := f.rules.SetConfig(hold); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := f.say(modAna, "casino two", modT0.Add(time.Minute)); d.Action != bot.Hold {
+		t.Errorf("after the reload: %s, want hold", d.Action)
+	}
+	bad := config.Moderation{Words: []config.WordRule{{Pattern: "(", Regex: true, Action: config.ActionDrop}}}
+	if err := f.rules.SetConfig(bad); err == nil || !strings.Contains(err.Error(), "moderation.words[0].pattern") {
+		t.Errorf("SetConfig with a broken regex: %v, want an error naming moderation.words[0].pattern", err)
+	}
+	if d, _ := f.say(modAna, "casino three", modT0.Add(2*time.Minute)); d.Action != bot.Hold {
+		t.Errorf("after a refused reload: %s, want the old rules (hold)", d.Action)
+	}
+}
