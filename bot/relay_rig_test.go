@@ -130,7 +130,7 @@ func (r *relayRig) startDeliverer(opt bot.DeliverOptions) *bot.Deliverer {
 func (r *relayRig) waitIdle() {
 	r.t.Helper()
 	var pending []bot.OutboxRow
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute) // generous: -race on a busy 2-core machine is slow
 	for {
 		var err error
 		pending, err = r.db.OutboxRows(context.Background(), bot.OutboxPending, 0)
@@ -156,7 +156,7 @@ func (r *relayRig) waitIdle() {
 // deadline instead of hanging (a liveness guard, not a timing assertion).
 func relayWaitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute) // generous: -race on a busy 2-core machine is slow
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("gave up waiting for %s", what)
