@@ -251,6 +251,8 @@ func (s *Site) apiCounts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u.Fragment = "" // a fragment never reaches a server; articles are stored without it
+	u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+	u.RawQuery = dropTracking(u.Query(), u.RawQuery)
 	n, found, err := s.store.WebCountByURL(r.Context(), u.String())
 	if err != nil {
 		s.apiInternal(w, r, err)
@@ -316,4 +318,35 @@ func apiError(w http.ResponseWriter, status int, msg string) {
 func (s *Site) apiInternal(w http.ResponseWriter, r *http.Request, err error) {
 	s.opt.Logger.Error("api request failed", slog.String("path", r.URL.Path), slog.Any("error", err))
 	apiError(w, http.StatusInternalServerError, "internal error; it has been logged")
+}
+
+// dropTracking removes the commonest tracking parameters (utm_*, fbclid,
+// gclid), which the feed engine also strips from article links, so the URL
+// a reader arrived by still finds its article. Other parameters keep their
+// order and spelling.
+func dropTracking(q url.Values, raw string) string {
+	if raw == "" {
+		return ""
+	}
+	tracked := false
+	for k := range q {
+		if l := strings.ToLower(k); strings.HasPrefix(l, "utm_") || l == "fbclid" || l == "gclid" {
+			tracked = true
+		}
+	}
+	if !tracked {
+		return raw
+	}
+	var kept []string
+	for _, part := range strings.Split(raw, "&") {
+		name, _, _ := strings.Cut(part, "=")
+		if n, err := url.QueryUnescape(name); err == nil {
+			name = n
+		}
+		if l := strings.ToLower(name); part == "" || strings.HasPrefix(l, "utm_") || l == "fbclid" || l == "gclid" {
+			continue
+		}
+		kept = append(kept, part)
+	}
+	return strings.Join(kept, "&")
 }

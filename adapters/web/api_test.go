@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -197,7 +198,7 @@ func TestAPICountsForANewsSite(t *testing.T) {
 		fx := newFixture(t, db, SiteOptions{})
 		a, _ := discussion(t, fx)
 		_ = a
-		resp, body := fx.get("/api/counts?url=https%3A%2F%2Fnews.test%2Fbudget%23comments", "Origin", "https://news.test")
+		resp, body := fx.get("/api/counts?url="+url.QueryEscape("https://News.test/budget?utm_source=x&fbclid=y#comments"), "Origin", "https://news.test")
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("status %d: %s", resp.StatusCode, body)
 		}
