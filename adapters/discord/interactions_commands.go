@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -134,23 +135,58 @@ func (a *Adapter) interaction(ctx context.Context, tree *bot.Commands, adminRole
 			return
 		}
 		reply := tree.Run(ctx, req, inv)
-		content := discordmd.RenderLimit(reply.Text, 2000)
-		if _, err := s.InteractionResponseEdit(i.Interaction, &discordgo.WebhookEdit{Content: &content,
+		parts := replyParts(reply)
+		if _, err := s.InteractionResponseEdit(i.Interaction, &discordgo.WebhookEdit{Content: &parts[0],
 			AllowedMentions: &discordgo.MessageAllowedMentions{}}, discordgo.WithContext(ctx)); err != nil {
 			log.Warn("could not answer a deferred slash command", slog.String("error", err.Error()))
+			return
 		}
+		a.followUp(ctx, s, i, parts[1:], true, log)
 		return
 	}
 	reply := tree.Run(ctx, req, inv)
-	resp := &discordgo.InteractionResponseData{Content: discordmd.RenderLimit(reply.Text, 2000),
-		AllowedMentions: &discordgo.MessageAllowedMentions{}}
-	if reply.Ephemeral || reply.Failed {
+	parts := replyParts(reply)
+	private := reply.Ephemeral || reply.Failed
+	resp := &discordgo.InteractionResponseData{Content: parts[0], AllowedMentions: &discordgo.MessageAllowedMentions{}}
+	if private {
 		resp.Flags = discordgo.MessageFlagsEphemeral
 	}
 	err := s.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseChannelMessageWithSource, Data: resp}, discordgo.WithContext(ctx))
 	if err != nil {
 		log.Warn("could not answer a slash command", slog.String("error", err.Error()))
+		return
+	}
+	a.followUp(ctx, s, i, parts[1:], private, log)
+}
+
+// maxReplyParts bounds the messages one answer takes; a longer answer
+// (feed list of a thousand feeds) ends with a note that it was cut.
+const maxReplyParts = 5
+
+// replyParts renders a reply as messages of at most 2,000 characters.
+func replyParts(r bot.Reply) []string {
+	parts := discordmd.SplitLimit(r.Text, 2000)
+	if len(parts) == 0 {
+		return []string{"(no answer)"}
+	}
+	if len(parts) > maxReplyParts {
+		parts = append(parts[:maxReplyParts:maxReplyParts], fmt.Sprintf("… and more (%d messages in all); the rest is left out.", len(parts)))
+	}
+	return parts
+}
+
+// followUp sends the rest of a long answer as follow-up messages.
+func (a *Adapter) followUp(ctx context.Context, s *discordgo.Session, i *discordgo.InteractionCreate, rest []string, private bool, log *slog.Logger) {
+	for _, p := range rest {
+		params := &discordgo.WebhookParams{Content: p, AllowedMentions: &discordgo.MessageAllowedMentions{}}
+		if private {
+			params.Flags = discordgo.MessageFlagsEphemeral
+		}
+		if _, err := s.FollowupMessageCreate(i.Interaction, true, params, discordgo.WithContext(ctx)); err != nil {
+			log.Warn("could not send the rest of a long answer", slog.String("error", err.Error()))
+			return
+		}
 	}
 }
 

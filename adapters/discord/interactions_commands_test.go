@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -290,5 +291,46 @@ func TestSlashCommandsRegisterGlobally(t *testing.T) {
 	}
 	if got := srv.Commands(srv.GuildID()); len(got) != 0 {
 		t.Errorf("guild commands %+v, want none when no guild is configured", got)
+	}
+}
+
+// TestSlashCommandLongAnswer: an answer over Discord's 2,000 characters
+// goes out as the reply and ephemeral follow-ups, none over the limit.
+func TestSlashCommandLongAnswer(t *testing.T) {
+	r := newSlashRig(t)
+	for i := range 40 {
+		_, err := r.rig.DB.AddFeed(context.Background(), bot.FeedSpec{URL: fmt.Sprintf("https://long.example/feeds/%02d.xml", i),
+			Name: fmt.Sprintf("A rather long feed name number %02d", i)}, bot.FromCommand)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	in := r.srv.Interact(r.news, r.srv.Owner(), slashData([]string{"feed", "list"}, nil))
+	deadline := time.Now().Add(20 * time.Second)
+	var all strings.Builder
+	for {
+		rs := r.srv.Replies(in)
+		all.Reset()
+		for _, rp := range rs {
+			all.WriteString(discordmd.Parse(rp.Content).PlainText() + "\n")
+		}
+		if strings.Contains(all.String(), "number 39") {
+			if len(rs) < 2 || rs[0].Kind != "callback" || rs[1].Kind != "followup" {
+				t.Errorf("replies %+v, want a callback then follow-ups", rs)
+			}
+			for _, rp := range rs {
+				if n := len([]rune(rp.Content)); n > 2000 || !rp.Ephemeral {
+					t.Errorf("a part of %d characters (ephemeral %t), want at most 2000, ephemeral", n, rp.Ephemeral)
+				}
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the last feed never showed up; got:\n%s", all.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !strings.Contains(all.String(), "41 feeds:") {
+		t.Errorf("answer does not start with the count:\n%s", all.String())
 	}
 }
