@@ -202,7 +202,11 @@ func (p htmlReader) inline(n *html.Node, depth int, pre bool) []Node {
 		label := kids()
 		if p.o.Mention != nil {
 			if id, ok := p.o.Mention(href); ok {
-				return []Node{At(id, strings.TrimPrefix(strings.TrimSpace(InlineText(label)), "@"))}
+				name := strings.TrimPrefix(strings.TrimSpace(InlineText(label)), "@")
+				if name == "" {
+					name = strings.TrimPrefix(id, "@") // what a client shows for a bare pill
+				}
+				return []Node{At(id, name)}
 			}
 		}
 		if !SafeURL(href) {
