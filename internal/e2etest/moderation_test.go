@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"maunium.net/go/mautrix/event"
+
 	"github.com/heraldchat/herald/bot"
 	"github.com/heraldchat/herald/config"
 	"github.com/heraldchat/herald/internal/dendritetest"
@@ -291,4 +293,52 @@ func TestModerationWithoutRights(t *testing.T) {
 	}
 	fay.Say(th, "f3 I am back")
 	env.WaitFor("f3 on Discord after the unban", func() bool { return env.DiscordCount(th, "f3") == 1 })
+}
+
+// TestAuthorDeleteNeverComesBack: a comment its author deletes on the
+// platform it came from is gone from the other platform and the web, and a
+// late edit or a restart does not bring it back.
+func TestAuthorDeleteNeverComesBack(t *testing.T) {
+	env := e2etest.New(t, homeserver, e2etest.Options{})
+	th := env.PostArticle("authors", "Authors")
+	gus := env.DiscordPerson("Gus")
+	hal := env.MatrixPerson("Hal")
+
+	g1 := gus.Say(th, "g1 I take this back")
+	h1 := hal.Say(th, "h1 me too")
+	env.WaitFor("g1 on Matrix and h1 on Discord", func() bool {
+		return env.MatrixCount(th, "g1") == 1 && env.DiscordCount(th, "h1") == 1
+	})
+	if err := env.Discord.DeleteBy(g1); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), e2etest.WaitLimit)
+	defer cancel()
+	if _, err := hal.Client.RedactEvent(ctx, env.Room, h1); err != nil {
+		t.Fatal(err)
+	}
+	gone := func() bool {
+		g, _ := env.WebComment(bot.Discord, g1)
+		h, _ := env.WebComment(bot.Matrix, string(h1))
+		return env.MatrixCount(th, "g1") == 0 && env.DiscordCount(th, "h1") == 0 && !g.Deleted.IsZero() && !h.Deleted.IsZero()
+	}
+	env.WaitFor("both deleted comments gone everywhere", gone)
+	// A late edit of the redacted event (a client that had it cached).
+	edit := &event.MessageEventContent{MsgType: event.MsgText, Body: "* h1 edited back",
+		NewContent: &event.MessageEventContent{MsgType: event.MsgText, Body: "h1 edited back"},
+		RelatesTo:  (&event.RelatesTo{}).SetReplace(h1)}
+	if _, err := hal.Client.SendMessageEvent(ctx, env.Room, event.EventMessage, edit); err != nil {
+		t.Fatal(err)
+	}
+	hal.Say(th, "h2 after")
+	env.WaitFor("h2 on Discord", func() bool { return env.DiscordCount(th, "h2") == 1 })
+	env.Restart()
+	gus.Say(th, "g2 after the restart")
+	env.WaitFor("g2 on Matrix", func() bool { return env.MatrixCount(th, "g2") == 1 })
+	if !gone() {
+		t.Errorf("a deleted comment came back: g1 on Matrix %d, h1 on Discord %d", env.MatrixCount(th, "g1"), env.DiscordCount(th, "h1"))
+	}
+	if c, _ := env.WebComment(bot.Matrix, string(h1)); c.Body.PlainText() != "" {
+		t.Errorf("the web shows deleted h1 as %q, want no text", c.Body.PlainText())
+	}
 }
