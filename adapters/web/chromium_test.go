@@ -180,6 +180,24 @@ func TestBrowserRendersTheDiscussion(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A delivery that failed for good, with a long room id and error: the
+	// page must show it without scrolling sideways on a phone.
+	long := bot.Place{Platform: bot.Matrix, Channel: "!averyveryverylongroomidentifierthatgoesonandon:matrix.example.org"}
+	if err := fx.db.Enqueue(ctx, bot.OutboxRow{Kind: bot.PostArticle, Target: long, ArticleID: a, Key: "parked"}); err != nil {
+		t.Fatal(err)
+	}
+	pending, err := fx.db.OutboxRows(ctx, bot.OutboxPending, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range pending {
+		if r.Key == "parked" {
+			if err := fx.db.ParkOutbox(ctx, r.ID, "attempt 8: matrix: M_FORBIDDEN: User @herald:matrix.example.org not in room !averyveryverylongroomidentifierthatgoesonandon:matrix.example.org"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
 	alloc, cancel := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(path),
 		chromedp.Headless,
@@ -203,7 +221,7 @@ func TestBrowserRendersTheDiscussion(t *testing.T) {
 	defer cancel()
 
 	url := fmt.Sprintf("%s/articles/%d", fx.srv.URL, a)
-	err := chromedp.Do(bctx,
+	err = chromedp.Do(bctx,
 		chromedp.EmulateViewport(412, 915),
 		chromedp.Navigate(url),
 		chromedp.WaitVisible(chromedp.CSS("li.comment")),
