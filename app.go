@@ -166,7 +166,7 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	reload := &reloader{path: cfg.File, dataDir: dataDir, store: db, routes: routes, tree: tree, log: log.With(slog.String("part", "reload"))}
+	reload := &reloader{path: cfg.File, dataDir: dataDir, store: db, routes: routes, tree: tree, rules: rules, log: log.With(slog.String("part", "reload"))}
 
 	// Every part runs until ctx ends; the first to fail stops the rest.
 	ctx, cancel := context.WithCancelCause(ctx)

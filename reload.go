@@ -52,6 +52,7 @@ type reloader struct {
 	store   reloadStore
 	routes  *routeTable
 	tree    *bot.Commands
+	rules   *bot.Rules // moderation rules; may be nil
 	log     *slog.Logger
 }
 
@@ -95,6 +96,11 @@ func (r *reloader) reload(ctx context.Context) error {
 	}
 	if r.tree != nil {
 		r.tree.SetConfig(cc)
+	}
+	if r.rules != nil {
+		if err := r.rules.SetConfig(cfg.Moderation); err != nil {
+			r.log.Error("config reload: the moderation rules stay as they were", slog.String("error", err.Error()))
+		}
 	}
 	for _, w := range cfg.Warnings {
 		r.log.Warn("config", slog.String("warning", w.String()))
