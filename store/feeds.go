@@ -73,6 +73,9 @@ func (d *DB) SyncConfigFeeds(ctx context.Context, specs []bot.FeedSpec) error {
 		seen[s.URL] = i
 	}
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		if err := d.lockConfigSync(ctx, tx); err != nil {
+			return err
+		}
 		for _, s := range specs {
 			if _, err := upsertFeed(ctx, tx, s, bot.FromConfig, true); err != nil {
 				return err
