@@ -25,8 +25,13 @@ type Commands struct {
 	AdminPowerLevel int
 }
 
-// maxCommandReply bounds a reply's event content; the rest is cut.
-const maxCommandReply = 30_000
+// maxCommandReply bounds one answer event's text (JSON bytes), well below
+// Matrix's 65,536-byte event limit; a longer answer takes several events,
+// at most maxCommandParts.
+const (
+	maxCommandReply = 30_000
+	maxCommandParts = 5
+)
 
 // commandLine returns what follows the prefix when a new message is a
 // command ("!herald feed list" → "feed list").
@@ -64,17 +69,24 @@ func (a *Adapter) command(ctx context.Context, ev bot.Event) bool {
 	req := bot.Request{Place: ev.Place, Thread: ev.Thread, User: ev.Author, ID: string(ev.Message),
 		Admin: a.isAdmin(ctx, room, id.UserID(ev.Author.ID))}
 	reply := cmds.Tree.RunText(ctx, req, line)
-	content := matrixhtml.FitContent(reply.Text, event.MsgNotice, maxCommandReply)
-	if ev.Thread != "" {
-		content.RelatesTo = (&event.RelatesTo{}).SetThread(id.EventID(ev.Thread), id.EventID(ev.Message))
-	} else {
-		content.RelatesTo = (&event.RelatesTo{}).SetReplyTo(id.EventID(ev.Message))
+	parts := matrixhtml.SplitContent(reply.Text, event.MsgNotice, maxCommandReply)
+	if n := len(parts); n > maxCommandParts {
+		parts = append(parts[:maxCommandParts-1:maxCommandParts-1], &event.MessageEventContent{MsgType: event.MsgNotice,
+			Mentions: &event.Mentions{}, Body: fmt.Sprintf("… and more (%d messages in all); the rest is left out.", n)})
 	}
 	cli, err := a.connect(ctx)
-	if err == nil {
+	for i, content := range parts {
+		if err != nil {
+			break
+		}
+		if ev.Thread != "" {
+			content.RelatesTo = (&event.RelatesTo{}).SetThread(id.EventID(ev.Thread), id.EventID(ev.Message))
+		} else {
+			content.RelatesTo = (&event.RelatesTo{}).SetReplyTo(id.EventID(ev.Message))
+		}
 		// The txn id comes from the command's event, so a command replayed
 		// after a restart is answered once.
-		_, err = a.sendEvent(ctx, cli, room, event.EventMessage, content, "cmd."+string(ev.Message))
+		_, err = a.sendEvent(ctx, cli, room, event.EventMessage, content, fmt.Sprintf("cmd.%s.%d", ev.Message, i))
 	}
 	if err != nil {
 		log.Error("matrix could not answer a command", slog.String("error", err.Error()))

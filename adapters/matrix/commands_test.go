@@ -1,6 +1,7 @@
 package matrix
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -193,6 +194,51 @@ func TestMatrixCommands(t *testing.T) {
 			t.Errorf("answer in thread %q: %q, want the help in thread %s", got.thread, got.text, root)
 		}
 	})
+}
+
+// TestMatrixLongAnswer: an answer too long for one event takes several,
+// each an m.notice replying to the command, none over the size bound.
+func TestMatrixLongAnswer(t *testing.T) {
+	r := newCmdRoom(t)
+	for i := range 300 {
+		_, err := r.rig.DB.AddFeed(testCtx(t), bot.FeedSpec{URL: fmt.Sprintf("https://long.example/feeds/%03d.xml", i),
+			Name: fmt.Sprintf("A rather long feed name number %03d", i)}, bot.FromCommand)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := r.send(t, r.alice, "feed list", "")
+	deadline := time.Now().Add(waitFor)
+	for {
+		var parts []string
+		for _, ev := range r.alice.roomEvents(t, r.room) {
+			msg := ev.Content.AsMessage()
+			if ev.Sender == r.bot && msg.RelatesTo != nil && msg.RelatesTo.InReplyTo != nil && msg.RelatesTo.InReplyTo.EventID == cmd {
+				if n := matrixhtml.Size(msg); n > maxCommandReply || msg.MsgType != event.MsgNotice {
+					t.Errorf("a part of %d bytes (%s), want at most %d as m.notice", n, msg.MsgType, maxCommandReply)
+				}
+				parts = append(parts, matrixhtml.Parse(msg).PlainText())
+			}
+		}
+		all := strings.Join(parts, "\n")
+		if strings.Contains(all, "number 299") {
+			if len(parts) < 2 || !strings.HasPrefix(parts[0], "301 feeds:") {
+				t.Errorf("%d parts starting %q, want several starting with the count", len(parts), headOf(parts[0], 40))
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the last feed never showed up in %d parts", len(parts))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func headOf(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }
 
 // TestMatrixPowerLevelAdmin: a member raised to the configured power level
