@@ -52,7 +52,9 @@ func newNewsServer(t *testing.T, feeds int) *newsServer {
 }
 
 // articleURL is where item k of feed i links; the test finds posts by it.
-func articleURL(feed, item int) string { return fmt.Sprintf("https://news.example.org/a/%d-%d", feed, item) }
+func articleURL(feed, item int) string {
+	return fmt.Sprintf("https://news.example.org/a/%d-%d", feed, item)
+}
 
 var articleRE = regexp.MustCompile(`https://news\.example\.org/a/\d+-\d+`)
 
