@@ -57,7 +57,8 @@ type Adapter struct {
 	opt Options
 	log *slog.Logger
 
-	mu     sync.Mutex // guards client (set once by connect) and the caches below
+	connMu sync.Mutex // held while logging in
+	mu     sync.Mutex // guards client and the caches below
 	client *mautrix.Client
 	user   id.UserID
 	device id.DeviceID

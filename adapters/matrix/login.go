@@ -16,10 +16,15 @@ import (
 // connect returns the logged-in client, logging in on first use. Run and the
 // first post may race here; the mutex makes one of them do it.
 func (a *Adapter) connect(ctx context.Context) (*mautrix.Client, error) {
+	// connMu makes one caller log in while the others wait; a.mu only
+	// guards the field, so a retrying login never blocks the caches.
+	a.connMu.Lock()
+	defer a.connMu.Unlock()
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.client != nil {
-		return a.client, nil
+	cli := a.client
+	a.mu.Unlock()
+	if cli != nil {
+		return cli, nil
 	}
 	if a.opt.Homeserver == "" {
 		return nil, bot.Permanent(errors.New("matrix: no homeserver configured"))
@@ -49,17 +54,24 @@ func (a *Adapter) connect(ctx context.Context) (*mautrix.Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.mu.Lock()
 	a.client = cli
+	a.mu.Unlock()
 	a.log.Info("matrix logged in", slog.String("device_id", string(a.device)))
 	return cli, nil
 }
 
 // reconnect drops the client and logs in again (after the token was revoked).
 func (a *Adapter) reconnect(ctx context.Context) (*mautrix.Client, error) {
+	a.dropClient()
+	return a.connect(ctx)
+}
+
+// dropClient forgets the logged-in client; the next request logs in again.
+func (a *Adapter) dropClient() {
 	a.mu.Lock()
 	a.client = nil
 	a.mu.Unlock()
-	return a.connect(ctx)
 }
 
 // useToken adopts an access token after asking the server whose it is.
@@ -77,7 +89,7 @@ func (a *Adapter) useToken(ctx context.Context, cli *mautrix.Client, token strin
 		return bot.Permanent(fmt.Errorf("matrix: the access token belongs to %s, not to the configured user_id %s", who.UserID, a.opt.UserID))
 	}
 	cli.UserID, cli.DeviceID = who.UserID, who.DeviceID
-	a.user, a.device = who.UserID, who.DeviceID
+	a.setIdentity(who.UserID, who.DeviceID)
 	return nil
 }
 
@@ -120,11 +132,23 @@ func (a *Adapter) passwordLogin(ctx context.Context, cli *mautrix.Client) error 
 	}
 	cli.SetCredentials(resp.UserID, resp.AccessToken)
 	cli.DeviceID = resp.DeviceID
-	a.user, a.device = resp.UserID, resp.DeviceID
+	a.setIdentity(resp.UserID, resp.DeviceID)
 	if err := a.setState(ctx, "device_id", string(resp.DeviceID)); err != nil {
 		return err
 	}
 	return a.setState(ctx, "access_token", resp.AccessToken)
+}
+
+// setIdentity records who the bot is. It writes only on a change, which
+// after the first login means never (the device id is reused), so the many
+// readers of a.user need no lock.
+func (a *Adapter) setIdentity(user id.UserID, device id.DeviceID) {
+	if a.user != user {
+		a.user = user
+	}
+	if a.device != device {
+		a.device = device
+	}
 }
 
 // state reads one of this account's kept values; "" when unset.

@@ -78,9 +78,22 @@ func TestLoginAfterRevokedToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	revoked := cli.AccessToken
 	if _, err := cli.Logout(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// A send with the revoked token fails, but not for good: the next one
+	// logs in again on the same device.
+	alice := newPeer(t, srv, homeserver.NewUser(t, "alice"), "")
+	room := alice.room(t)
+	_, err = first.PostArticle(ctx, placeOf(room), artWith("revoked"), "rev-1")
+	if err == nil || isPermanent(err) {
+		t.Errorf("post with a revoked token = %v, want a transient error", err)
+	}
+	if _, err := first.PostArticle(ctx, placeOf(room), artWith("again"), "rev-2"); err != nil {
+		t.Errorf("post after re-login: %v", err)
+	}
+
 	second := New(o)
 	if _, err := second.connect(ctx); err != nil {
 		t.Fatalf("connect after the token was revoked: %v", err)
@@ -89,7 +102,7 @@ func TestLoginAfterRevokedToken(t *testing.T) {
 		t.Errorf("device after re-login = %q, want %q", second.device, first.device)
 	}
 	tok, _ := second.state(ctx, "access_token")
-	if tok == "" || tok == cli.AccessToken {
+	if tok == "" || tok == revoked {
 		t.Errorf("kept token was not replaced after re-login")
 	}
 

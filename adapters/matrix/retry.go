@@ -100,6 +100,12 @@ func (a *Adapter) retryUncertain(ctx context.Context, what string, op func(ctx c
 			if ctx.Err() != nil {
 				return fmt.Errorf("%s: %w", what, err)
 			}
+			if errors.Is(err, mautrix.MUnknownToken) && a.opt.Password != "" {
+				// The token was revoked: the next request logs in again, so
+				// this one is worth another try later, not parking.
+				a.dropClient()
+				return fmt.Errorf("%s: %w", what, err)
+			}
 			return bot.Permanent(fmt.Errorf("%s: %w", what, err))
 		}
 		uncertain = uncertain || v.uncertain
