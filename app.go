@@ -161,7 +161,7 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 	// The news sites' own comments, for feeds with import_comments; the
 	// importer reads only http(s) comment feeds, never local files.
 	importer := bot.NewImporter(db, fetcher, relay, bot.ImporterOptions{Logger: log.With(slog.String("part", "comment_import"))})
-	tree := commandTree(cfg, db, fetcher, loc, deliverer.Kick, adapters, log.With(slog.String("part", "commands")))
+	tree := commandTree(cfg, db, commandFetcher, loc, deliverer.Kick, adapters, routes, log.With(slog.String("part", "commands")))
 	// SIGHUP reloads the config; caught from here on, so it never kills us.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)

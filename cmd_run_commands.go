@@ -16,8 +16,9 @@ import (
 // commandTree builds the admin command tree and has each chat adapter
 // serve it: Discord as /herald slash commands, Matrix as `!herald`
 // messages. Call it before the adapters run.
+// Who is an admin is read from live at each command, so a reload applies.
 func commandTree(cfg *config.Config, store bot.CommandStore, fetch bot.FeedFetcher, loc *time.Location,
-	kick func(), adapters []chatAdapter, log *slog.Logger) *bot.Commands {
+	kick func(), adapters []chatAdapter, live *routeTable, log *slog.Logger) *bot.Commands {
 	var platforms []bot.Platform
 	for _, a := range adapters {
 		if a.conn != nil {
@@ -48,10 +49,13 @@ func commandTree(cfg *config.Config, store bot.CommandStore, fetch bot.FeedFetch
 	for _, a := range adapters {
 		switch c := a.conn.(type) {
 		case *discord.Adapter:
-			c.ServeCommands(tree, cfg.Discord.AdminRoles)
+			c.ServeCommands(tree, func() []string { return live.adminFacts().discordRoles })
 		case *matrix.Adapter:
 			c.ServeCommands(&matrix.Commands{Tree: tree, Prefix: cfg.Matrix.CommandPrefix,
-				AdminUsers: cfg.Matrix.AdminUsers, AdminPowerLevel: cfg.Matrix.AdminPowerLevel})
+				Admins: func() ([]string, int) {
+					f := live.adminFacts()
+					return f.matrixUsers, f.matrixLevel
+				}})
 		}
 	}
 	return tree

@@ -12,15 +12,33 @@ import (
 	"github.com/heraldchat/herald/config"
 )
 
-// routeTable holds the config's per-place route options; a config reload
-// swaps them while the adapters keep reading.
+// routeTable holds what a config reload changes under the adapters while
+// they keep reading: the per-place route options and who is an admin.
 type routeTable struct {
-	mu sync.RWMutex
-	m  map[bot.Place]placeOptions
+	mu     sync.RWMutex
+	m      map[bot.Place]placeOptions
+	admins adminFacts
+}
+
+// adminFacts are the config's admin settings the adapters check.
+type adminFacts struct {
+	discordRoles []string
+	matrixUsers  []string
+	matrixLevel  int
 }
 
 func newRouteTable(cfg *config.Config) *routeTable {
-	return &routeTable{m: routeOptions(cfg)}
+	return &routeTable{m: routeOptions(cfg), admins: adminsOf(cfg)}
+}
+
+func adminsOf(cfg *config.Config) adminFacts {
+	return adminFacts{discordRoles: cfg.Discord.AdminRoles, matrixUsers: cfg.Matrix.AdminUsers, matrixLevel: cfg.Matrix.AdminPowerLevel}
+}
+
+func (t *routeTable) adminFacts() adminFacts {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.admins
 }
 
 func (t *routeTable) get(p bot.Place) placeOptions {
@@ -32,7 +50,7 @@ func (t *routeTable) get(p bot.Place) placeOptions {
 func (t *routeTable) set(cfg *config.Config) {
 	m := routeOptions(cfg)
 	t.mu.Lock()
-	t.m = m
+	t.m, t.admins = m, adminsOf(cfg)
 	t.mu.Unlock()
 }
 
@@ -44,7 +62,7 @@ type reloadStore interface {
 
 // reloader applies a changed config file to a running Herald: the feeds
 // (SyncConfigFeeds), the route options and what the command tree knows of
-// the file, and the mirror links. Settings read once at start (database, adapters' credentials,
+// the file, the mirror links and the admin lists. Settings read once at start (database, adapters' credentials,
 // the web listener, poller defaults) need a restart; reload says so.
 type reloader struct {
 	path    string

@@ -91,7 +91,7 @@ func TestReload(t *testing.T) {
 	tree := bot.NewCommands(bot.CommandOptions{Store: db})
 	r := &reloader{path: cfgPath, dataDir: dir, store: db, routes: routes, tree: tree, log: testLog(t)}
 
-	writeFile(t, cfgPath, feedConfig(b)+"    colour: \"#112233\"\nlinks:\n  - discord: \"1081234567890123459\"\n    matrix: \"!mirror:example.org\"\n")
+	writeFile(t, cfgPath, feedConfig(b)+"    colour: \"#112233\"\nmatrix:\n  admin_users: [\"@ada:example.org\"]\n  admin_power_level: 75\nlinks:\n  - discord: \"1081234567890123459\"\n    matrix: \"!mirror:example.org\"\n")
 	if err := r.reload(t.Context()); err != nil {
 		t.Fatalf("reload: %v", err)
 	}
@@ -100,6 +100,9 @@ func TestReload(t *testing.T) {
 	}
 	if got := routes.get(bot.Place{Platform: bot.Discord, Channel: "1081234567890123456"}).render.Colour; got != 0x112233 {
 		t.Errorf("route colour after reload: %#x, want 0x112233", got)
+	}
+	if got := routes.adminFacts(); !slices.Equal(got.matrixUsers, []string{"@ada:example.org"}) || got.matrixLevel != 75 {
+		t.Errorf("admin facts after reload: %+v, want @ada:example.org and level 75", got)
 	}
 	groups, err := db.LinkGroups(t.Context())
 	if err != nil {

@@ -71,11 +71,16 @@ func clip(s string, n int) string {
 }
 
 // ServeCommands answers /herald interactions with the command tree. Call
-// it before Run. adminRoles are role ids whose members count as admins
-// besides those with the Manage Server permission.
-func (a *Adapter) ServeCommands(tree *bot.Commands, adminRoles []string) {
+// it before Run. adminRoles gives the role ids whose members count as
+// admins besides those with the Manage Server permission; it is asked at
+// each command, so a config reload applies at once. nil means none.
+func (a *Adapter) ServeCommands(tree *bot.Commands, adminRoles func() []string) {
 	a.opt.Interactions = func(ctx context.Context, s *discordgo.Session, i *discordgo.InteractionCreate) {
-		a.interaction(ctx, tree, adminRoles, s, i)
+		var roles []string
+		if adminRoles != nil {
+			roles = adminRoles()
+		}
+		a.interaction(ctx, tree, roles, s, i)
 	}
 }
 

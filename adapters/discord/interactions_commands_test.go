@@ -31,7 +31,7 @@ func newSlashRig(t *testing.T) *slashRig {
 	rig := commandtest.New(t, place(news))
 	role := srv.AddRole("herald admins", 0)
 	a := newAdapter(t, srv, rig.DB)
-	a.ServeCommands(rig.Tree, []string{role})
+	a.ServeCommands(rig.Tree, func() []string { return []string{role} })
 	if err := a.RegisterTree(context.Background(), rig.Tree); err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,16 @@ type Commands struct {
 	// a power level of at least AdminPowerLevel in the room they ask in.
 	AdminUsers      []string
 	AdminPowerLevel int
+	// Admins, when set, replaces AdminUsers and AdminPowerLevel and is
+	// asked at each command, so a config reload applies at once.
+	Admins func() (users []string, powerLevel int)
+}
+
+func (c *Commands) admins() ([]string, int) {
+	if c.Admins != nil {
+		return c.Admins()
+	}
+	return c.AdminUsers, c.AdminPowerLevel
 }
 
 // maxCommandReply bounds one answer event's text (JSON bytes), well below
@@ -97,8 +107,8 @@ func (a *Adapter) command(ctx context.Context, ev bot.Event) bool {
 // isAdmin reports whether user may run admin commands in room: listed in
 // the config, or with a power level at or above the configured one there.
 func (a *Adapter) isAdmin(ctx context.Context, room id.RoomID, user id.UserID) bool {
-	cmds := a.opt.Commands
-	if slices.Contains(cmds.AdminUsers, string(user)) {
+	users, level := a.opt.Commands.admins()
+	if slices.Contains(users, string(user)) {
 		return true
 	}
 	cli, err := a.connect(ctx)
@@ -114,7 +124,7 @@ func (a *Adapter) isAdmin(ctx context.Context, room id.RoomID, user id.UserID) b
 			slog.String("room_id", string(room)), slog.String("error", fmt.Sprint(err)))
 		return false
 	}
-	return pl.GetUserLevel(user) >= cmds.AdminPowerLevel
+	return pl.GetUserLevel(user) >= level
 }
 
 // ServeCommands makes the adapter answer `!herald …` messages; call it

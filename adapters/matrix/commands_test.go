@@ -3,6 +3,7 @@ package matrix
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +24,9 @@ type cmdRoom struct {
 	alice, bob, carol *peer
 	bot               id.UserID
 	rig               *commandtest.Rig
+
+	mu     sync.Mutex
+	admins []string // the config's admin list, changeable as a reload would
 }
 
 func newCmdRoom(t *testing.T) *cmdRoom {
@@ -41,10 +45,16 @@ func newCmdRoom(t *testing.T) *cmdRoom {
 	rig := commandtest.New(t, place)
 	botUser := homeserver.NewUser(t, "herald")
 	a := New(botOptions(t, srv, botUser, rig.DB, room))
-	a.ServeCommands(&Commands{Tree: rig.Tree, Prefix: "!herald", AdminUsers: []string{carol.user.ID}, AdminPowerLevel: 50})
+	r := &cmdRoom{room: room, place: place, alice: alice, bob: bob, carol: carol, bot: id.UserID(botUser.ID), rig: rig,
+		admins: []string{carol.user.ID}}
+	a.ServeCommands(&Commands{Tree: rig.Tree, Prefix: "!herald", Admins: func() ([]string, int) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.admins, 50
+	}})
 	running(t, a, newInbox())
 	synced(t, a)
-	return &cmdRoom{room: room, place: place, alice: alice, bob: bob, carol: carol, bot: id.UserID(botUser.ID), rig: rig}
+	return r
 }
 
 // reply is the bot's answer to one command.
@@ -150,6 +160,13 @@ func TestMatrixCommands(t *testing.T) {
 		}
 		if got := r.ask(t, r.carol, "feed list"); !strings.HasPrefix(got.text, "1 feeds:") {
 			t.Errorf("carol is in admin_users: feed list gave %q", got.text)
+		}
+		// A reload takes carol off the list: the next command is refused.
+		r.mu.Lock()
+		r.admins = nil
+		r.mu.Unlock()
+		if got := r.ask(t, r.carol, "feed list"); !strings.HasPrefix(got.text, "Sorry") {
+			t.Errorf("carol taken off admin_users: feed list gave %q, want a refusal", got.text)
 		}
 	})
 
