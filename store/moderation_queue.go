@@ -125,7 +125,11 @@ func (d *DB) HeldComments(ctx context.Context, limit int) ([]bot.HeldComment, er
 	if limit <= 0 {
 		limit = 1 << 30
 	}
-	rows, err := d.read.QueryContext(ctx, `SELECT `+heldCols+` FROM mod_queue WHERE state = 'held' ORDER BY id LIMIT $1`, limit)
+	// A held comment its author deleted meanwhile (tombstoned) waits for
+	// nothing: it is not listed.
+	rows, err := d.read.QueryContext(ctx, `SELECT `+heldCols+` FROM mod_queue q WHERE state = 'held'
+AND NOT EXISTS (SELECT 1 FROM comment_tombstones t WHERE t.platform = q.origin_platform AND t.message = q.origin_message)
+ORDER BY id LIMIT $1`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list held comments: %w", err)
 	}

@@ -211,6 +211,18 @@ func TestModerationQueue(t *testing.T) {
 		}
 		_, err = db.DecideHeld(ctx, 999, bot.HeldApproved, relayT, bot.ModLogEntry{Actor: modAdmin, Action: bot.ModApprove})
 		wantErrIs(t, "deciding an unknown entry", err, bot.ErrNotFound)
+
+		// A held comment its author deletes is no longer listed.
+		c2 := modComment(a, relayM, "$held2", modBob, "casino again", relayT)
+		if _, err := db.Hold(ctx, c2, "word rule", bot.ModLogEntry{Actor: bot.RulesActor(), Action: bot.ModHold}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := db.DeleteComment(ctx, a, c2.Origin, relayT.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if list, _ := db.HeldComments(ctx, 0); len(list) != 0 {
+			t.Errorf("queue after the author deleted a held comment = %+v, want empty", list)
+		}
 	})
 }
 
