@@ -314,10 +314,25 @@ func onlyChild(n *html.Node) *html.Node {
 func codeLanguage(n *html.Node) string {
 	for _, class := range strings.Fields(attr(n, "class")) {
 		if lang, ok := strings.CutPrefix(class, "language-"); ok {
-			return lang
+			return CleanLang(lang)
 		}
 	}
 	return ""
+}
+
+// CleanLang is a code block's language hint if it is a plain name (letters,
+// digits and _ + - . #, as Discord accepts), else "": the hint goes into a
+// fence line and an HTML class.
+func CleanLang(lang string) string {
+	if len(lang) == 0 || len(lang) > 32 {
+		return ""
+	}
+	for _, r := range lang {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_+-.#", r)) {
+			return ""
+		}
+	}
+	return lang
 }
 
 // textOf is all text under n, dropped elements excluded, iteratively so

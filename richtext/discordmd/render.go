@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/heraldchat/herald/richtext"
 )
@@ -28,7 +29,7 @@ func Render(t richtext.Text) string {
 	t = richtext.Normalize(t)
 	var b strings.Builder
 	renderBlocks(&b, t.Blocks)
-	return Defuse(strings.TrimRight(b.String(), "\n "))
+	return Defuse(trimBlankEdges(b.String()))
 }
 
 // RenderLimit renders a text within limit runes, truncating it (grapheme-
@@ -146,16 +147,7 @@ func codeBlock(lang, code string) string {
 	if strings.HasSuffix(code, "`") {
 		code += "\u200b" // a closing ``` right after a backtick would merge with it
 	}
-	return "```" + cleanLang(lang) + "\n" + code + "\n```"
-}
-
-var langRe = regexp.MustCompile(`^[A-Za-z0-9_+\-.#]{1,32}$`)
-
-func cleanLang(lang string) string {
-	if langRe.MatchString(lang) {
-		return lang
-	}
-	return ""
+	return "```" + richtext.CleanLang(lang) + "\n" + code + "\n```"
 }
 
 // inlineCode fences code. Discord reads ``` anywhere as a code block, so
@@ -183,4 +175,18 @@ var everyoneRe = regexp.MustCompile(`(?i)@(everyone|here)`)
 // lost on the way. It is the last step of every renderer in this package.
 func Defuse(s string) string {
 	return everyoneRe.ReplaceAllString(s, "@\u200b$1")
+}
+
+// trimBlankEdges drops blank lines at the start and white space at the end:
+// Discord trims a message, so keeping them would only make a rendering
+// differ from the rendering of what Discord shows.
+func trimBlankEdges(s string) string {
+	s = strings.TrimRightFunc(s, unicode.IsSpace)
+	for {
+		i := strings.IndexByte(s, '\n')
+		if i < 0 || strings.TrimSpace(s[:i]) != "" {
+			return s
+		}
+		s = s[i+1:]
+	}
 }

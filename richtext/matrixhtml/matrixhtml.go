@@ -129,7 +129,7 @@ func writeBlock(b *strings.Builder, n richtext.Node) {
 		b.WriteString("</" + tag + ">")
 	case richtext.CodeBlock:
 		b.WriteString("<pre><code")
-		if lang := cleanLang(n.Lang); lang != "" {
+		if lang := richtext.CleanLang(n.Lang); lang != "" {
 			b.WriteString(` class="language-` + lang + `"`)
 		}
 		b.WriteString(">" + html.EscapeString(n.Text) + "</code></pre>")
@@ -169,15 +169,6 @@ func writeItem(b *strings.Builder, blocks []richtext.Node) {
 		blocks = blocks[1:]
 	}
 	writeBlocks(b, blocks)
-}
-
-var langRe = regexp.MustCompile(`^[A-Za-z0-9_+\-.#]{1,32}$`)
-
-func cleanLang(lang string) string {
-	if langRe.MatchString(lang) {
-		return lang
-	}
-	return ""
 }
 
 func writeInlines(b *strings.Builder, nodes []richtext.Node) {
