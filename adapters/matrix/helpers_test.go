@@ -31,7 +31,7 @@ func TestMain(m *testing.M) { os.Exit(homeserver.Run(m)) }
 // machine is shared, and never a measure of speed.
 const waitFor = 60 * time.Second
 
-func testCtx(t *testing.T) context.Context {
+func testCtx(t testing.TB) context.Context {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	t.Cleanup(cancel)
@@ -45,7 +45,7 @@ type peer struct {
 	user dendritetest.User
 }
 
-func newPeer(t *testing.T, srv *dendritetest.Server, u dendritetest.User, displayName string) *peer {
+func newPeer(t testing.TB, srv *dendritetest.Server, u dendritetest.User, displayName string) *peer {
 	t.Helper()
 	cli, err := mautrix.NewClient(srv.URL, id.UserID(u.ID), u.AccessToken)
 	if err != nil {
@@ -61,7 +61,7 @@ func newPeer(t *testing.T, srv *dendritetest.Server, u dendritetest.User, displa
 }
 
 // room creates a public room the bot may join.
-func (p *peer) room(t *testing.T, initial ...*event.Event) id.RoomID {
+func (p *peer) room(t testing.TB, initial ...*event.Event) id.RoomID {
 	t.Helper()
 	resp, err := p.CreateRoom(testCtx(t), &mautrix.ReqCreateRoom{Preset: "public_chat", Name: t.Name(), InitialState: initial})
 	if err != nil {
@@ -71,7 +71,7 @@ func (p *peer) room(t *testing.T, initial ...*event.Event) id.RoomID {
 }
 
 // say posts a plain message with an optional relation and returns its id.
-func (p *peer) say(t *testing.T, room id.RoomID, text string, rel *event.RelatesTo) id.EventID {
+func (p *peer) say(t testing.TB, room id.RoomID, text string, rel *event.RelatesTo) id.EventID {
 	t.Helper()
 	content := &event.MessageEventContent{MsgType: event.MsgText, Body: text, RelatesTo: rel}
 	resp, err := p.SendMessageEvent(testCtx(t), room, event.EventMessage, content)
@@ -232,7 +232,7 @@ func synced(t *testing.T, a *Adapter) {
 	t.Fatalf("the adapter stored no sync token within %s", waitFor)
 }
 
-func openState(t *testing.T) bot.StateStore { return storetest.Open(t) }
+func openState(t testing.TB) bot.StateStore { return storetest.Open(t) }
 
 // testLogCapture writes the adapter's log into the test's log and keeps a
 // copy the test can read.
