@@ -51,6 +51,9 @@ type Options struct {
 	// NoManageMessages leaves the bot without Discord's Manage Messages, so
 	// it cannot remove members' messages.
 	NoManageMessages bool
+	// NoRedactPower leaves Herald's Matrix account at power level 0, below
+	// the room's redact level, so it cannot redact people's events.
+	NoRedactPower bool
 	// Logger receives every part's log; HERALD_TEST_LOG=1 prints it, else
 	// it is discarded.
 	Logger *slog.Logger
@@ -111,10 +114,14 @@ func New(t testing.TB, hs *dendritetest.Shared, opt Options) *Env {
 	e.RoomCreator = e.client(owner)
 	ctx, cancel := context.WithTimeout(context.Background(), WaitLimit)
 	defer cancel()
+	botPower := 100
+	if opt.NoRedactPower {
+		botPower = 0
+	}
 	resp, err := e.RoomCreator.CreateRoom(ctx, &mautrix.ReqCreateRoom{
 		Preset: "public_chat", Name: "news",
 		PowerLevelOverride: &event.PowerLevelsEventContent{Users: map[id.UserID]int{
-			id.UserID(owner.ID): 100, id.UserID(e.BotUser.ID): 100,
+			id.UserID(owner.ID): 100, id.UserID(e.BotUser.ID): botPower,
 		}},
 	})
 	if err != nil {
