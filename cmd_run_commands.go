@@ -30,6 +30,7 @@ func commandTree(cfg *config.Config, store bot.CommandStore, fetch bot.FeedFetch
 		Fetch:           fetch,
 		Location:        loc,
 		DefaultSchedule: cfg.Defaults.Schedule,
+		FirstPost:       &cfg.Defaults.FirstPost,
 		Platforms:       platforms,
 		Notify:          kick,
 		Adapters: func(ctx context.Context) []bot.AdapterStatus {

@@ -122,6 +122,8 @@ type CommandOptions struct {
 	// defaults.schedule, for next checks and new feeds.
 	Location        *time.Location
 	DefaultSchedule string
+	// FirstPost is defaults.first_post, for what `feed add` promises; nil = 1.
+	FirstPost *int
 	// Platforms are the chat platforms that are running; a place on any
 	// other is refused. Empty allows discord and matrix.
 	Platforms []Platform
@@ -180,6 +182,13 @@ func NewCommands(o CommandOptions) *Commands {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Commands{opt: o, specs: commandTable()}
+}
+
+func (c *Commands) firstPost() int {
+	if c.opt.FirstPost == nil {
+		return defaultFirstPost
+	}
+	return *c.opt.FirstPost
 }
 
 // SetConfig replaces what the tree knows of the config file (on reload).

@@ -144,8 +144,16 @@ func (c *Commands) feedAdd(ctx context.Context, k *call) Reply {
 	if err != nil {
 		return failure("feed add: could not store the feed: %v", err)
 	}
-	return public("Added feed %s, checked on %s, posting to %s. Its first poll posts the newest item; later polls post what is new.",
-		feedLabel(f), cmp.Or(schedule, c.opt.DefaultSchedule+" (the default)"), place)
+	first := "Its first poll posts nothing old"
+	switch n := c.firstPost(); n {
+	case 0:
+	case 1:
+		first = "Its first poll posts the newest item"
+	default:
+		first = fmt.Sprintf("Its first poll posts the newest %d items", n)
+	}
+	return public("Added feed %s, checked on %s, posting to %s. %s; later polls post what is new.",
+		feedLabel(f), cmp.Or(schedule, c.opt.DefaultSchedule+" (the default)"), place, first)
 }
 
 // originText says who declared a feed.
