@@ -138,5 +138,3 @@ type retryLater struct {
 func (e *retryLater) Error() string             { return e.err.Error() }
 func (e *retryLater) Unwrap() error             { return e.err }
 func (e *retryLater) RetryAfter() time.Duration { return e.after }
-
-func asHTTPError(err error, he *mautrix.HTTPError) bool { return errors.As(err, he) }

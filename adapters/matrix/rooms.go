@@ -18,6 +18,15 @@ import (
 // ErrEncryptedRoom is the reason Herald refuses to post into a room with
 // end-to-end encryption: it cannot encrypt yet, and plaintext in an
 // encrypted room would be wrong. Errors carrying it are also bot.Permanent.
+//
+// Supporting such rooms would take mautrix's crypto package (OlmMachine,
+// which needs libolm through cgo or its goolm build tag) with a crypto
+// store kept beside Herald's database, one device identity that never
+// changes (which is why the device id is already kept), uploading device
+// and one-time keys, tracking the members' devices to share Megolm room
+// keys with them, decrypting m.room.encrypted events from /sync (the
+// filter would have to let them and to-device events through), and
+// cross-signing or verification so people's clients trust the bot.
 var ErrEncryptedRoom = errors.New("the room is end-to-end encrypted and Herald cannot post there yet")
 
 // EncryptedRoomError names the encrypted room a post was refused for.

@@ -2,6 +2,7 @@ package matrix
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"maunium.net/go/mautrix"
@@ -73,7 +74,7 @@ func (a *Adapter) findSent(ctx context.Context, cli *mautrix.Client, room id.Roo
 func (a *Adapter) redact(ctx context.Context, cli *mautrix.Client, room id.RoomID, ev id.EventID) error {
 	err := a.retry(ctx, fmt.Sprintf("redact %s in %s", ev, room), func(ctx context.Context) error {
 		_, err := cli.RedactEvent(ctx, room, ev, mautrix.ReqRedact{TxnID: "redact." + string(ev)})
-		if err != nil && judge(err).retry == false && isGone(err) {
+		if err != nil && isGone(err) {
 			return nil // already redacted or never visible: the goal holds
 		}
 		return err
@@ -87,7 +88,7 @@ func (a *Adapter) redact(ctx context.Context, cli *mautrix.Client, room id.RoomI
 // isGone reports a 404 on an event we wanted to remove.
 func isGone(err error) bool {
 	var he mautrix.HTTPError
-	if ok := asHTTPError(err, &he); ok && he.Response != nil {
+	if errors.As(err, &he) && he.Response != nil {
 		return he.Response.StatusCode == 404
 	}
 	return false
