@@ -378,9 +378,11 @@ func TestClusterThreeInstances(t *testing.T) {
 	}
 
 	// Phase 1: every feed's first story, with all three instances up.
+	phase1 := time.Now()
 	waitUntil(t, "phase 1 delivered", func() bool {
 		return complete(postedOnDiscord(fake, channel), want) && complete(postedOnMatrix(ctx, t, readerCli, room), want) && drained()
 	})
+	t.Logf("phase 1: %d articles to 2 places in %s", feeds, time.Since(phase1).Round(time.Second))
 	checkOnce(t, "discord", postedOnDiscord(fake, channel), want)
 	checkOnce(t, "matrix", postedOnMatrix(ctx, t, readerCli, room), want)
 	scrapes := make([]string, len(bases))
@@ -418,6 +420,7 @@ func TestClusterThreeInstances(t *testing.T) {
 	// Phase 2: a second story everywhere; the /sync leader is killed while
 	// it holds delivery leases.
 	news.addItem()
+	phase2 := time.Now()
 	for i := range feeds {
 		want = append(want, articleURL(i, 2))
 	}
@@ -438,6 +441,7 @@ func TestClusterThreeInstances(t *testing.T) {
 	waitUntil(t, "phase 2 delivered by the survivors", func() bool {
 		return complete(postedOnDiscord(fake, channel), want) && complete(postedOnMatrix(ctx, t, readerCli, room), want) && drained()
 	})
+	t.Logf("phase 2: %d more articles to 2 places, one instance killed, in %s", feeds, time.Since(phase2).Round(time.Second))
 	checkOnce(t, "discord", postedOnDiscord(fake, channel), want)
 	checkOnce(t, "matrix", postedOnMatrix(ctx, t, readerCli, room), want)
 
@@ -455,6 +459,11 @@ func TestClusterThreeInstances(t *testing.T) {
 		}
 		return leaders == 1
 	})
+	polls := 0.0
+	for _, m := range survivors {
+		polls += metricSum(m, "herald_feed_polls_total", nil)
+	}
+	t.Logf("the two survivors polled %v times in %s (300 feeds @every 5s)", polls, time.Since(phase1).Round(time.Second))
 	// The survivors' counts plus what the victim had counted before it
 	// died cannot exceed what was delivered: nothing was delivered twice.
 	// (They may fall short by what the victim delivered after its last
