@@ -165,9 +165,15 @@ func (d *DB) DecideHeld(ctx context.Context, id int64, state bot.HeldState, at t
 			return fmt.Errorf("it was %s already: %w", h.State, bot.ErrExists)
 		}
 		by := string(entry.Actor.Platform) + ":" + string(entry.Actor.ID)
-		if _, err := tx.ExecContext(ctx, `UPDATE mod_queue SET state = $2, decided = $3, decided_by = $4 WHERE id = $1`,
-			id, string(state), ms(at), by); err != nil {
+		// Conditional on the state, so two admins deciding at once (two
+		// instances on PostgreSQL) cannot both win.
+		res, err := tx.ExecContext(ctx, `UPDATE mod_queue SET state = $2, decided = $3, decided_by = $4 WHERE id = $1 AND state = 'held'`,
+			id, string(state), ms(at), by)
+		if err != nil {
 			return fmt.Errorf("mark %s: %w", state, err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return fmt.Errorf("it was decided meanwhile: %w", bot.ErrExists)
 		}
 		h.State, h.Decided, h.DecidedBy = state, fromMS(ms(at)), by
 		if state == bot.HeldRejected {
