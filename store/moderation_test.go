@@ -293,3 +293,45 @@ func TestModerationAuthors(t *testing.T) {
 		}
 	})
 }
+
+// TestModerationDecideOnce: two admins deciding one held comment at once
+// (two instances sharing PostgreSQL, say): exactly one decision holds.
+func TestModerationDecideOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a := modArticle(t, db)
+		h, err := db.Hold(ctx, modComment(a, relayM, "$race", modBob, "casino", relayT), "word rule",
+			bot.ModLogEntry{Actor: bot.RulesActor(), Action: bot.ModHold})
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan error, 8)
+		for i := range 8 {
+			go func() {
+				state := bot.HeldApproved
+				if i%2 == 1 {
+					state = bot.HeldRejected
+				}
+				_, err := db.DecideHeld(ctx, h.ID, state, relayT, bot.ModLogEntry{Actor: modAdmin, Action: bot.ModApprove})
+				errs <- err
+			}()
+		}
+		won := 0
+		for range 8 {
+			err := <-errs
+			switch {
+			case err == nil:
+				won++
+			case !errors.Is(err, bot.ErrExists):
+				t.Errorf("a losing decision failed with %v, want ErrExists", err)
+			}
+		}
+		if won != 1 {
+			t.Errorf("%d decisions won, want exactly 1", won)
+		}
+		log, _ := db.ModLog(ctx, 0)
+		if n := len(log) - 1; n != 1 { // minus the hold
+			t.Errorf("%d decisions logged, want 1", n)
+		}
+	})
+}
