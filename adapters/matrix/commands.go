@@ -49,16 +49,58 @@ func (c *Commands) commandLine(ev bot.Event) (string, bool) {
 	if c == nil || c.Tree == nil || ev.Kind != bot.MessageCreated {
 		return "", false
 	}
-	prefix := c.Prefix
-	if prefix == "" {
-		prefix = "!herald"
-	}
+	prefix := c.prefix()
 	text := strings.TrimSpace(ev.Body.PlainText())
 	rest, ok := strings.CutPrefix(text, prefix)
 	if !ok || (rest != "" && rest[0] != ' ' && rest[0] != '\n' && rest[0] != '\t') {
 		return "", false
 	}
 	return strings.TrimSpace(rest), true
+}
+
+func (c *Commands) prefix() string {
+	if c.Prefix == "" {
+		return "!herald"
+	}
+	return c.Prefix
+}
+
+// rawCommandLine reads the command from the event's plain body, as typed.
+// The event's rich text comes from formatted_body, where a client's
+// Markdown may have eaten characters a command needs: Element turns
+// "*/5 * * * *" into emphasis. line (from the rich text) is kept when the
+// event cannot be read.
+func (a *Adapter) rawCommandLine(ctx context.Context, ev bot.Event, prefix, line string) string {
+	cli, err := a.connect(ctx)
+	if err != nil {
+		return line
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	raw, err := cli.GetEvent(ctx, id.RoomID(ev.Place.Channel), id.EventID(ev.Message))
+	if err != nil {
+		a.log.Debug("matrix could not read a command's plain body", slog.String("event_id", string(ev.Message)), slog.String("error", err.Error()))
+		return line
+	}
+	_ = raw.Content.ParseRaw(raw.Type)
+	msg := raw.Content.AsMessage()
+	if msg == nil {
+		return line
+	}
+	body := strings.TrimSpace(msg.Body)
+	// An old-style reply starts with quoted fallback lines and a blank one.
+	for strings.HasPrefix(body, "> ") {
+		_, rest, ok := strings.Cut(body, "\n")
+		if !ok {
+			return line
+		}
+		body = strings.TrimSpace(rest)
+	}
+	rest, ok := strings.CutPrefix(body, prefix)
+	if !ok || (rest != "" && rest[0] != ' ' && rest[0] != '\n' && rest[0] != '\t') {
+		return line
+	}
+	return strings.TrimSpace(rest)
 }
 
 // command runs a `!herald` message, if ev is one, and answers it in the
@@ -76,6 +118,7 @@ func (a *Adapter) command(ctx context.Context, ev bot.Event) bool {
 	log := a.log.With(slog.String("room_id", string(ev.Place.Channel)), slog.String("event_id", string(ev.Message)),
 		slog.String("sender", string(ev.Author.ID)))
 	room := id.RoomID(ev.Place.Channel)
+	line = a.rawCommandLine(ctx, ev, cmds.prefix(), line)
 	req := bot.Request{Place: ev.Place, Thread: ev.Thread, User: ev.Author, ID: string(ev.Message),
 		Admin: a.isAdmin(ctx, room, id.UserID(ev.Author.ID))}
 	reply := cmds.Tree.RunText(ctx, req, line)

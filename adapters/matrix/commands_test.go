@@ -203,6 +203,22 @@ func TestMatrixCommands(t *testing.T) {
 		}
 	})
 
+	t.Run("formatted body", func(t *testing.T) {
+		// A Markdown client renders "*/15 * * * *" as emphasis in
+		// formatted_body; the command is read from the plain body.
+		body := `!herald feed add ` + r.rig.Base + `/other.xml "*/15 * * * *"`
+		content := &event.MessageEventContent{MsgType: event.MsgText, Body: body, Format: event.FormatHTML,
+			FormattedBody: `!herald feed add ` + r.rig.Base + `/other.xml &quot;<em>/15 </em> * * *&quot;`}
+		resp, err := r.alice.SendMessageEvent(testCtx(t), r.room, event.EventMessage, content)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := r.replies(t, resp.EventID)[resp.EventID]
+		if !strings.Contains(got.text, "checked on */15 * * * *") {
+			t.Errorf("feed add with a Markdown-mangled formatted body: %q, want the schedule from the plain body", got.text)
+		}
+	})
+
 	t.Run("in a thread", func(t *testing.T) {
 		root := r.alice.say(t, r.room, "an article thread", nil)
 		ev := r.send(t, r.alice, "help", root)
