@@ -55,24 +55,3 @@ func (a *Adapter) commentContent(c bot.Comment, parent *bot.Comment) []*event.Me
 		Mentions:      &event.Mentions{},
 	}}
 }
-
-// joinParts merges several parts into one content, for an edit that must
-// fit a comment into fewer events than it now needs.
-func joinParts(parts []*event.MessageEventContent) *event.MessageEventContent {
-	if len(parts) == 1 {
-		return parts[0]
-	}
-	out := *parts[0]
-	var body, formatted []string
-	for _, p := range parts {
-		body = append(body, p.Body)
-		f := p.FormattedBody
-		if f == "" {
-			f = strings.ReplaceAll(html.EscapeString(p.Body), "\n", "<br>")
-		}
-		formatted = append(formatted, f)
-	}
-	out.Body = strings.Join(body, "\n")
-	out.Format, out.FormattedBody = event.FormatHTML, strings.Join(formatted, "<br>")
-	return &out
-}

@@ -13,6 +13,8 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"github.com/heraldchat/herald/bot"
+	"github.com/heraldchat/herald/bot/render"
+	"github.com/heraldchat/herald/richtext"
 )
 
 // target prepares a post into a place: logged in, the room resolved,
@@ -126,7 +128,8 @@ func (a *Adapter) EditArticle(ctx context.Context, at bot.PostRef, art bot.Artic
 
 // EditComment replaces a mirrored comment's events with its new text. When
 // the new text needs fewer parts, the extra events are redacted; when it
-// needs more, the last event holds the rest (an edit cannot add events).
+// needs more than there are events (an edit cannot add events), the text is
+// shortened to fit them.
 func (a *Adapter) EditComment(ctx context.Context, at bot.Place, ids []bot.RemoteID, c bot.Comment) error {
 	if len(ids) == 0 {
 		return nil
@@ -136,14 +139,16 @@ func (a *Adapter) EditComment(ctx context.Context, at bot.Place, ids []bot.Remot
 		return err
 	}
 	parts := a.commentContent(c, nil)
+	for budget := render.MatrixCommentBytes * len(ids); len(parts) > len(ids) && budget > 0; budget = budget * 9 / 10 {
+		short := c
+		short.Body = richtext.Truncate(c.Body, budget, richtext.Bytes)
+		parts = a.commentContent(short, nil)
+	}
 	for i, evID := range ids {
-		switch {
-		case i >= len(parts):
-			err = a.redact(ctx, cli, room, id.EventID(evID))
-		case i == len(ids)-1:
-			err = a.edit(ctx, cli, room, id.EventID(evID), joinParts(parts[i:]))
-		default:
+		if i < len(parts) {
 			err = a.edit(ctx, cli, room, id.EventID(evID), parts[i])
+		} else {
+			err = a.redact(ctx, cli, room, id.EventID(evID))
 		}
 		if err != nil {
 			return fmt.Errorf("edit comment %d: %w", c.ID, err)
@@ -176,6 +181,9 @@ func (a *Adapter) Delete(ctx context.Context, at bot.Place, ids []bot.RemoteID) 
 	return nil
 }
 
+// editFallbackBytes bounds the plain fallback text of an edit.
+const editFallbackBytes = 1000
+
 // edit sends an m.replace of original carrying newContent. Its transaction
 // id is derived from the original and the new content, so a retried edit is
 // the same edit and a later different edit is a new one.
@@ -186,17 +194,15 @@ func (a *Adapter) edit(ctx context.Context, cli *mautrix.Client, room id.RoomID,
 	if inner.Mentions == nil {
 		inner.Mentions = &event.Mentions{}
 	}
+	// The fallback for clients that do not know edits is short: a full copy
+	// would double the event and break the homeserver's 64 KiB limit for a
+	// comment that already fills a part.
 	outer := &event.MessageEventContent{
-		MsgType:       inner.MsgType,
-		Body:          "* " + inner.Body,
-		Mentions:      &event.Mentions{}, // an edit must not ping again
-		NewContent:    &inner,
-		RelatesTo:     (&event.RelatesTo{}).SetReplace(original),
-		Format:        inner.Format,
-		FormattedBody: "",
-	}
-	if inner.FormattedBody != "" {
-		outer.Format, outer.FormattedBody = event.FormatHTML, "* "+inner.FormattedBody
+		MsgType:    inner.MsgType,
+		Body:       "* " + richtext.TruncateString(inner.Body, editFallbackBytes, richtext.Bytes),
+		Mentions:   &event.Mentions{}, // an edit must not ping again
+		NewContent: &inner,
+		RelatesTo:  (&event.RelatesTo{}).SetReplace(original),
 	}
 	raw, err := json.Marshal(outer)
 	if err != nil {
