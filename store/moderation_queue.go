@@ -225,10 +225,9 @@ func (d *DB) RemoveComment(ctx context.Context, commentID int64, at time.Time, e
 		if !c.Deleted.IsZero() {
 			return nil
 		}
-		if err := removeSaved(ctx, tx, &c, at); err != nil {
+		if changed, err = removeSaved(ctx, tx, &c, at); err != nil || !changed {
 			return err
 		}
-		changed = true
 		return addModLog(ctx, tx, entry)
 	})
 	if err != nil {
@@ -241,23 +240,30 @@ func (d *DB) RemoveComment(ctx context.Context, commentID int64, at time.Time, e
 // deletion of its mirrors and of its origin message. The mirror rows have
 // the keys an author's own delete would give them, so the two never both
 // go out.
-func removeSaved(ctx context.Context, tx *sql.Tx, c *bot.Comment, at time.Time) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE comments SET deleted = $2, body = '{}' WHERE id = $1`, c.ID, ms(at)); err != nil {
-		return fmt.Errorf("mark comment %d deleted: %w", c.ID, err)
+//
+// The update is conditional on the comment not being deleted yet, so of two
+// removals at once (two instances on PostgreSQL) only one reports a change.
+func removeSaved(ctx context.Context, tx *sql.Tx, c *bot.Comment, at time.Time) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE comments SET deleted = $2, body = '{}' WHERE id = $1 AND deleted = 0`, c.ID, ms(at))
+	if err != nil {
+		return false, fmt.Errorf("mark comment %d deleted: %w", c.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
 	}
 	c.Deleted, c.Body = fromMS(ms(at)), richtext.Text{}
 	places, err := mirroredTo(ctx, tx, c.ID)
 	if err != nil {
-		return err
+		return false, err
 	}
 	for _, t := range places {
 		row := bot.OutboxRow{Kind: bot.DeleteComment, Target: t, ArticleID: c.ArticleID, CommentID: c.ID,
 			Key: bot.OutboxKey(string(bot.DeleteComment), strconv.FormatInt(c.ID, 10), string(t.Platform), string(t.Channel))}
 		if err := enqueue(ctx, tx, row); err != nil {
-			return err
+			return false, err
 		}
 	}
-	return enqueueOriginDelete(ctx, tx, *c)
+	return true, enqueueOriginDelete(ctx, tx, *c)
 }
 
 // removeOrigin stores a comment that was never relayed (held or dropped) as
@@ -279,10 +285,8 @@ ON CONFLICT (origin_platform, origin_message) DO NOTHING RETURNING id`,
 		if err != nil {
 			return 0, fmt.Errorf("find comment %s/%s: %w", c.Origin.Place, c.Origin.Message, err)
 		}
-		if saved.Deleted.IsZero() {
-			return saved.ID, removeSaved(ctx, tx, &saved, at)
-		}
-		return saved.ID, nil
+		_, err = removeSaved(ctx, tx, &saved, at)
+		return saved.ID, err
 	}
 	if err != nil {
 		return 0, fmt.Errorf("store removed comment %s/%s: %w", c.Origin.Place, c.Origin.Message, err)

@@ -333,5 +333,30 @@ func TestModerationDecideOnce(t *testing.T) {
 		if n := len(log) - 1; n != 1 { // minus the hold
 			t.Errorf("%d decisions logged, want 1", n)
 		}
+
+		// Likewise several moderators deleting one comment at once.
+		c, _, err := db.SaveComment(ctx, modComment(a, relayD, "m-race", modAdmin, "contested", relayT))
+		if err != nil {
+			t.Fatal(err)
+		}
+		changed := make(chan bool, 8)
+		for range 8 {
+			go func() {
+				_, ch, err := db.RemoveComment(ctx, c.ID, relayT, bot.ModLogEntry{Actor: modAdmin, Action: bot.ModDelete})
+				if err != nil {
+					t.Errorf("RemoveComment: %v", err)
+				}
+				changed <- ch
+			}()
+		}
+		n := 0
+		for range 8 {
+			if <-changed {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d of 8 concurrent removals changed the comment, want 1", n)
+		}
 	})
 }
