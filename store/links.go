@@ -142,6 +142,11 @@ const configGroup = "config:"
 // (the file is the declared truth).
 func (d *DB) SyncConfigLinks(ctx context.Context, groups [][]bot.Place) error {
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		// Instances starting together take turns, as with the feeds: two
+		// inserting one config group at once would break the unique place.
+		if err := d.lockConfigSync(ctx, tx); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM links WHERE group_id LIKE 'config:%'`); err != nil {
 			return fmt.Errorf("drop config links: %w", err)
 		}

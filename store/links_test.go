@@ -119,3 +119,23 @@ func TestSyncConfigLinks(t *testing.T) {
 		}
 	})
 }
+
+// TestSyncConfigLinksConcurrently: instances starting together apply the
+// same config links at once; all succeed and the groups are there once.
+func TestSyncConfigLinksConcurrently(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		groups := [][]bot.Place{{discord("1"), matrix("!a:x.org")}, {discord("2"), matrix("!b:x.org")}}
+		errs := make(chan error, 4)
+		for range 4 {
+			go func() { errs <- db.SyncConfigLinks(ctxFor(t), groups) }()
+		}
+		for range 4 {
+			if err := <-errs; err != nil {
+				t.Errorf("SyncConfigLinks: %v", err)
+			}
+		}
+		if got, _ := db.LinkGroups(ctxFor(t)); !reflect.DeepEqual(got, groups) {
+			t.Errorf("groups %v, want %v", got, groups)
+		}
+	})
+}
