@@ -251,7 +251,7 @@ func escapeText(b *strings.Builder, s string) {
 			// A line that starts like a heading, quote or list item must
 			// stay text; leading spaces do not stop Discord seeing them.
 			j := i
-			for j < len(s) && s[j] == ' ' {
+			for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
 				j++
 			}
 			b.WriteString(s[i:j])
