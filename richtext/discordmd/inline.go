@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/heraldchat/herald/richtext"
 )
@@ -250,9 +251,15 @@ func escapeText(b *strings.Builder, s string) {
 		if atLineStart(b) {
 			// A line that starts like a heading, quote or list item must
 			// stay text; leading spaces do not stop Discord seeing them.
+			// Any white space but a newline counts as indentation (wrap
+			// moves the same white space outside markers).
 			j := i
-			for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
-				j++
+			for j < len(s) {
+				r, size := utf8.DecodeRuneInString(s[j:])
+				if r == '\n' || !unicode.IsSpace(r) {
+					break
+				}
+				j += size
 			}
 			b.WriteString(s[i:j])
 			i = j
