@@ -57,7 +57,9 @@ func renderBlock(n richtext.Node) string {
 	case richtext.Paragraph:
 		return renderInline(n.Children)
 	case richtext.Heading:
-		text := strings.ReplaceAll(renderInline(n.Children), "\n", " ")
+		// One line, and no white space after the marker (Discord's
+		// "# +" would swallow it).
+		text := strings.TrimLeftFunc(strings.ReplaceAll(renderInline(n.Children), "\n", " "), unicode.IsSpace)
 		if n.Level >= 1 && n.Level <= 3 {
 			return strings.Repeat("#", n.Level) + " " + text
 		}
@@ -81,7 +83,8 @@ func renderBlock(n richtext.Node) string {
 			} else {
 				inner.WriteString(renderBlock(item))
 			}
-			lines = append(lines, prefixLines(inner.String(), marker, strings.Repeat(" ", len(marker))))
+			item := strings.TrimLeftFunc(inner.String(), unicode.IsSpace) // as for headings
+			lines = append(lines, prefixLines(item, marker, strings.Repeat(" ", len(marker))))
 		}
 		return strings.Join(lines, "\n")
 	case richtext.ListItem:
