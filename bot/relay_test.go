@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -351,4 +352,20 @@ func TestRelayMultiPartMirrors(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestRelayReportsStoreFailure: an event that cannot be recorded is an
+// error for the adapter (which must not advance past it), saying where.
+func TestRelayReportsStoreFailure(t *testing.T) {
+	db := storetest.Open(t)
+	r := newRelayRig(t, db)
+	r.stop()
+	relay := bot.NewRelay(db, bot.RelayOptions{})
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	err := relay.Receive(context.Background(), r.event(bot.MessageCreated, rigD1, "lost", "hello", ""))
+	if err == nil || !strings.Contains(err.Error(), "discord:100") || !strings.Contains(err.Error(), "lost") {
+		t.Errorf("Receive on a closed store = %v, want an error naming the place and the message", err)
+	}
 }
