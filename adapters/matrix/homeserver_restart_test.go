@@ -20,8 +20,9 @@ import (
 // Dendrite goes away and comes back; every comment lands exactly once, and
 // the /sync loop keeps working afterwards.
 //
-//   - "stopped while queued": after 10 comments the homeserver stops; the
-//     other 40 are sent into the outage and wait it out. Exactly once, strictly.
+//   - "stopped while queued": after 10 comments the workers pause, the
+//     homeserver's sync API catches up, the homeserver stops, and the other
+//     40 are sent into the outage and wait it out. Exactly once, strictly.
 //   - "killed mid-send": the homeserver is killed with requests in flight,
 //     so answers are lost and, after the restart, the homeserver has
 //     forgotten its transaction ids. No comment may be duplicated and no
@@ -29,21 +30,22 @@ import (
 //     had answered 200 for just before the kill (the event id it returned
 //     is then unknown to it: 404 on /event); no client can repair that, so
 //     such an event is reported in the log, not counted as a failure.
-//     (A graceful stop under load loses events the same way: Dendrite
-//     closes its sync API's database while an accepted event is on its way
-//     there — "msg.AckSync: context canceled" in its log — which is why the
-//     strict case stops it only between sends.)
+//     (A graceful stop loses events the same way when its sync API lags:
+//     Dendrite closes that database while accepted events are still on
+//     their way there — "msg.AckSync: context canceled" in its log — which
+//     is why the strict case lets it catch up before stopping it.)
 func TestHomeserverRestartDeliversQueuedOnce(t *testing.T) {
 	t.Run("stopped while queued", func(t *testing.T) {
-		restartDuring(t, func(srv *dendritetest.Server, pause, resume func()) {
+		restartDuring(t, func(srv *dendritetest.Server, pause, resume, catchUp func()) {
 			pause()
+			catchUp()
 			srv.Stop()
 			resume()
 			time.Sleep(time.Second) // the workers run into the dead homeserver
 		}, true)
 	})
 	t.Run("killed mid-send", func(t *testing.T) {
-		restartDuring(t, func(srv *dendritetest.Server, _, _ func()) {
+		restartDuring(t, func(srv *dendritetest.Server, _, _, _ func()) {
 			srv.Kill()
 			time.Sleep(500 * time.Millisecond)
 		}, false)
@@ -51,10 +53,11 @@ func TestHomeserverRestartDeliversQueuedOnce(t *testing.T) {
 }
 
 // restartDuring delivers 50 comments with five workers, calls down after
-// the first 10 (with pause/resume to hold the workers between sends),
+// the first 10 (with pause/resume to hold the workers between sends, and
+// catchUp to wait until the room's events are readable),
 // starts the homeserver again and counts the room. strict says a missing
 // comment fails the test.
-func restartDuring(t *testing.T, down func(srv *dendritetest.Server, pause, resume func()), strict bool) {
+func restartDuring(t *testing.T, down func(srv *dendritetest.Server, pause, resume, catchUp func()), strict bool) {
 	srv := dendritetest.Start(t, dendritetest.Config{})
 	alice := newPeer(t, srv, srv.User(t, "alice"), "")
 	room := alice.room(t)
@@ -107,7 +110,7 @@ func restartDuring(t *testing.T, down func(srv *dendritetest.Server, pause, resu
 	for range before {
 		<-started
 	}
-	down(srv, gate.Lock, gate.Unlock)
+	down(srv, gate.Lock, gate.Unlock, func() { alice.settled(t, room) })
 	startCtx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	if err := srv.Start(startCtx); err != nil {
 		cancel()
