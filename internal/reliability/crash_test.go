@@ -45,7 +45,11 @@ func (r crashRun) run(t *testing.T, name string) {
 	p := newPlatforms(t, nil, r.Discord)
 	feed := newFeedServer(t, strconv.FormatUint(r.Seed%1_000_000, 10))
 	dir := t.TempDir()
-	h := newHerald(t, dir, p.config(feed.URL(), ""), p.env()...)
+	// Short leases: a SQLite herald killed with SIGKILL leaves its claimed
+	// outbox rows and its leased feed to their leases (2 min and 5 min by
+	// default) before the next process takes them over; nothing is lost,
+	// but the round would wait minutes.
+	h := newHerald(t, dir, p.config(feed.URL(), "cluster:\n  feed_lease: 10s\n  outbox_lease: 20s\n"), p.env()...)
 	h.Start()
 
 	// The first article, then a pause for the Matrix adapter's first sync:
@@ -98,10 +102,16 @@ func (r crashRun) run(t *testing.T, name string) {
 		}
 	}
 
-	waitFor(t, "every article and comment on both platforms and an empty outbox", func() bool {
+	// On a timeout the tally below says what is missing.
+	settleStart := time.Now()
+	if !settle(func() bool {
 		p.discover(articles)
 		return p.complete(articles, comments) && h.OutboxPending() == 0
-	})
+	}) {
+		t.Errorf("after %s: not every article and comment is on both platforms, or the outbox is not empty (%d pending)",
+			waitLimit, h.OutboxPending())
+	}
+	t.Logf("%s: everything arrived %s after the last step", name, time.Since(settleStart).Round(100*time.Millisecond))
 	// Late duplicates would come from rows still being retried: give them
 	// a moment, then count.
 	time.Sleep(2 * time.Second)

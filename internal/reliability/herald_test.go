@@ -177,6 +177,13 @@ func (h *herald) Base() string {
 	return h.base
 }
 
+// Pid is the running process's id.
+func (h *herald) Pid() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.cmd.Process.Pid
+}
+
 // Logs is what every process wrote to stderr so far.
 func (h *herald) Logs() string {
 	h.mu.Lock()
@@ -239,6 +246,18 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// settle polls cond until it holds (true) or waitLimit passes (false).
+func settle(cond func() bool) bool {
+	deadline := time.Now().Add(waitLimit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return true
 }
 
 func tail(s string, n int) string {

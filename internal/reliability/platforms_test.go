@@ -263,11 +263,13 @@ func (p *platforms) SayMatrix(root id.EventID, text string) error {
 type census struct {
 	discord map[string][]string     // token → channel ids of the messages
 	matrix  map[string][]id.EventID // token → thread roots of the events ("" = top level)
+	// what tells Matrix copies apart: event id and Herald's transaction id
+	matrixWhy map[string][]string
 }
 
 // count reads both platforms once and tallies the tokens.
 func (p *platforms) count(tokens []string) (census, error) {
-	c := census{discord: map[string][]string{}, matrix: map[string][]id.EventID{}}
+	c := census{discord: map[string][]string{}, matrix: map[string][]id.EventID{}, matrixWhy: map[string][]string{}}
 	channels := []string{p.Channel}
 	for _, th := range p.Discord.Threads(p.Channel) {
 		channels = append(channels, th.ID)
@@ -294,6 +296,8 @@ func (p *platforms) count(tokens []string) (census, error) {
 		for _, tok := range tokens {
 			if strings.Contains(body, tok) {
 				c.matrix[tok] = append(c.matrix[tok], threadOf(ev))
+				txn, _ := ev.Content.Raw["org.heraldchat.txn"].(string)
+				c.matrixWhy[tok] = append(c.matrixWhy[tok], fmt.Sprintf("%s txn=%q at %d", ev.ID, txn, ev.Timestamp))
 			}
 		}
 	}

@@ -43,14 +43,14 @@ func (p *platforms) tally(articles []string, comments []comment) ([]figures, []s
 	d := figures{Platform: "discord", Articles: len(articles), Comments: len(comments)}
 	m := figures{Platform: "matrix", Articles: len(articles), Comments: len(comments)}
 	var problems []string
-	judge := func(f *figures, what string, here, want int) {
+	judge := func(f *figures, what string, here, want int, why ...string) {
 		switch {
 		case here == 0 && want == 1:
 			f.Lost++
 			problems = append(problems, fmt.Sprintf("%s: %s missing", f.Platform, what))
 		case want > 1 || here > 1:
 			f.Duplicated++
-			problems = append(problems, fmt.Sprintf("%s: %s %d times", f.Platform, what, max(want, here)))
+			problems = append(problems, fmt.Sprintf("%s: %s %d times %v", f.Platform, what, max(want, here), why))
 		}
 	}
 	for _, a := range articles {
@@ -71,7 +71,7 @@ func (p *platforms) tally(articles []string, comments []comment) ([]figures, []s
 				other++
 			}
 		}
-		judge(&m, "article "+a, top, top+other)
+		judge(&m, "article "+a, top, top+other, c.matrixWhy[a]...)
 	}
 	for _, cm := range comments {
 		r := p.root(cm.Article)
@@ -88,7 +88,7 @@ func (p *platforms) tally(articles []string, comments []comment) ([]figures, []s
 				in++
 			}
 		}
-		judge(&m, "comment "+cm.Token+" (written on "+cm.On+")", in, all)
+		judge(&m, "comment "+cm.Token+" (written on "+cm.On+")", in, all, c.matrixWhy[cm.Token]...)
 	}
 	return []figures{d, m}, problems, nil
 }
