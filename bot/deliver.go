@@ -111,34 +111,55 @@ func (d *Deliverer) Kick() {
 // A row being sent when ctx ends is given back (released) unless its outcome
 // is known; if even that fails, its lease expires and it is sent again with
 // the same key, which the platform dedups.
+//
+// Workers goroutines send; Run claims. Up to twice Workers lanes are claimed
+// at a time, so a worker that finishes finds the next lane waiting instead
+// of waiting for a claim, and claims come in batches of at least Workers
+// lanes rather than one per delivery (a claim is a write transaction).
 func (d *Deliverer) Run(ctx context.Context) error {
 	if len(d.platforms) == 0 {
 		<-ctx.Done()
 		return nil
 	}
+	type job struct {
+		lane     []OutboxRow
+		leaseEnd time.Time
+	}
+	limit := 2 * d.opt.Workers
+	// Both buffers hold limit: at most limit lanes are outstanding, each
+	// queued once and reporting once, so no send on them ever blocks.
+	queue := make(chan job, limit)
+	done := make(chan struct{}, limit)
 	var wg sync.WaitGroup
+	for range d.opt.Workers {
+		wg.Go(func() {
+			// After ctx ends, queued lanes still pass through runLane,
+			// which gives their rows back.
+			for j := range queue {
+				d.runLane(ctx, j.lane, j.leaseEnd)
+				done <- struct{}{}
+			}
+		})
+	}
 	defer wg.Wait()
-	// Each lane goroutine sends exactly one value; inflight never exceeds
-	// Workers, so the buffer means no send ever blocks.
-	done := make(chan struct{}, d.opt.Workers)
-	inflight := 0
+	defer close(queue)
+	outstanding := 0 // lanes claimed and not yet finished
 	timer := time.NewTimer(d.opt.Poll)
 	defer timer.Stop()
 	for {
-		if inflight < d.opt.Workers && ctx.Err() == nil {
+		// Claim when at least Workers slots are free: the batch keeps every
+		// worker busy until the next claim.
+		if outstanding <= limit-d.opt.Workers && ctx.Err() == nil {
 			now := d.opt.Now()
-			rows, err := d.store.ClaimOutboxOrdered(ctx, d.opt.Owner, d.platforms, deliverKinds, now, d.opt.Lease, d.opt.Workers-inflight)
+			rows, err := d.store.ClaimOutboxOrdered(ctx, d.opt.Owner, d.platforms, deliverKinds, now, d.opt.Lease, limit-outstanding)
 			if err != nil && ctx.Err() == nil {
 				d.opt.Logger.Warn("claim outbox rows", slog.String("owner", d.opt.Owner), slog.Any("error", err))
 			}
 			for _, lane := range lanes(rows) {
-				inflight++
-				wg.Go(func() {
-					d.runLane(ctx, lane, now.Add(d.opt.Lease))
-					done <- struct{}{}
-				})
+				outstanding++
+				queue <- job{lane: lane, leaseEnd: now.Add(d.opt.Lease)}
 			}
-			if len(rows) > 0 && inflight < d.opt.Workers {
+			if len(rows) > 0 && outstanding <= limit-d.opt.Workers {
 				continue
 			}
 		}
@@ -147,7 +168,7 @@ func (d *Deliverer) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-done:
-			inflight--
+			outstanding--
 		case <-d.kick:
 		case <-timer.C:
 		}
@@ -219,6 +240,9 @@ func (d *Deliverer) deliver(ctx context.Context, row OutboxRow, leaseEnd time.Ti
 	// takes over a row this one is still sending.
 	// (A timeout, not a deadline: the lease is on the injected clock.)
 	sendCtx, cancel := context.WithTimeout(ctx, leaseEnd.Sub(d.opt.Now())-d.opt.Lease/4)
+	if row.Attempts > 0 {
+		sendCtx = WithPriorAttempt(sendCtx, row.Created)
+	}
 	record, err := d.send(sendCtx, row)
 	cancel()
 	// Record what happened even if shutdown began meanwhile: a finished

@@ -21,3 +21,13 @@ func (d *DB) lockConfigSync(ctx context.Context, tx *sql.Tx) error {
 	}
 	return nil
 }
+
+// takeoverSet ends the SET of a claim: claiming a row whose previous lease
+// expired with its owner still named (that instance died or hung while
+// sending; a release or a recorded outcome clears the owner) counts as a
+// failed attempt, because that send may have reached the platform. The
+// deliverer then tells the connector to look for it before sending again
+// (bot.PriorAttempt), and a row that keeps killing its sender is parked
+// like any other failing row. SET expressions read the old values.
+const takeoverSet = `, attempts = attempts + CASE WHEN lease_owner <> '' THEN 1 ELSE 0 END,
+	last_error = CASE WHEN lease_owner <> '' THEN 'the lease of ' || lease_owner || ' expired before it recorded an outcome' ELSE last_error END`

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/heraldchat/herald/bot"
 	"github.com/heraldchat/herald/store"
@@ -47,4 +48,43 @@ func TestSyncConfigFeedsConcurrentInstances(t *testing.T) {
 	if len(fs) != len(specs) {
 		t.Errorf("feeds after three concurrent syncs: got %d, want %d", len(fs), len(specs))
 	}
+}
+
+// TestClaimCountsATakeover: claiming a row whose lease expired with its
+// owner still named counts that owner's attempt (its send may have landed);
+// a row given back with ReleaseOutbox does not.
+func TestClaimCountsATakeover(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := ctxFor(t)
+		art := seedArticle(t, db, "takeover")
+		if err := db.Enqueue(ctx, postRow(art, discord("1")), postRow(art, discord("2"))); err != nil {
+			t.Fatal(err)
+		}
+		kinds := []bot.OutboxKind{bot.PostArticle}
+		claim := func(owner string, at time.Time) []bot.OutboxRow {
+			t.Helper()
+			rows, err := db.ClaimOutboxOrdered(ctx, owner, []bot.Platform{bot.Discord}, kinds, at, time.Minute, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return rows
+		}
+		first := claim("dead", t0)
+		if len(first) != 2 || first[0].Attempts != 0 || first[1].Attempts != 0 {
+			t.Fatalf("first claim: got %+v, want both rows with no attempts", first)
+		}
+		if err := db.ReleaseOutbox(ctx, first[1].ID, "dead"); err != nil {
+			t.Fatal(err)
+		}
+		later := claim("alive", t0.Add(2*time.Minute))
+		if len(later) != 2 {
+			t.Fatalf("claim after expiry: got %+v, want both rows", later)
+		}
+		if r := later[0]; r.Attempts != 1 || r.LastError != "the lease of dead expired before it recorded an outcome" {
+			t.Errorf("taken-over row: attempts %d, error %q; want 1 and the dead owner named", r.Attempts, r.LastError)
+		}
+		if r := later[1]; r.Attempts != 0 || r.LastError != "" {
+			t.Errorf("released row: attempts %d, error %q; want 0 and none", r.Attempts, r.LastError)
+		}
+	})
 }

@@ -104,7 +104,7 @@ func (d *DB) ClaimOutbox(ctx context.Context, owner string, platforms []bot.Plat
 	}
 	// Digest entries wait for their digest (see DigestEntries), never
 	// for a deliverer.
-	q := `UPDATE outbox SET lease_owner = $1, lease_until = $2, updated = $3
+	q := `UPDATE outbox SET lease_owner = $1, lease_until = $2, updated = $3` + takeoverSet + `
 WHERE id IN (SELECT id FROM outbox
 	WHERE state = 'pending' AND kind <> '` + string(bot.DigestEntry) + `' AND not_before <= $3 AND lease_until <= $3` + filter + `
 	ORDER BY id LIMIT $4 ` + d.lockRows + `)

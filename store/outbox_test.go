@@ -63,10 +63,11 @@ func TestOutboxLifecycle(t *testing.T) {
 		if again, _ := db.ClaimOutbox(ctx, "b", nil, t0.Add(30*time.Second), time.Minute, 10); len(again) != 1 || again[0].Target != matrix("!m:x") {
 			t.Errorf("b during a's lease claimed %+v, want only the Matrix row", again)
 		}
-		// a's lease expires: b takes the row over.
+		// a's lease expires: b takes the row over, and a's attempt, whose
+		// outcome nobody knows, counts.
 		taken, _ := db.ClaimOutbox(ctx, "b", []bot.Platform{bot.Discord}, t0.Add(2*time.Minute), time.Minute, 10)
-		if len(taken) != 1 || taken[0].ID != d1.ID {
-			t.Errorf("after expiry b claimed %+v, want row %d", taken, d1.ID)
+		if len(taken) != 1 || taken[0].ID != d1.ID || taken[0].Attempts != 1 || taken[0].LastError != "the lease of a expired before it recorded an outcome" {
+			t.Errorf("after expiry b claimed %+v, want row %d with a's attempt counted", taken, d1.ID)
 		}
 
 		// Retry: counted, due again later, lease released.
@@ -78,8 +79,8 @@ func TestOutboxLifecycle(t *testing.T) {
 			t.Errorf("claimed %+v before the retry time", early)
 		}
 		late, _ := db.ClaimOutbox(ctx, "c", []bot.Platform{bot.Discord}, retryAt, time.Minute, 10)
-		if len(late) != 1 || late[0].ID != d1.ID || late[0].Attempts != 1 || late[0].LastError != "HTTP 502 from discord" {
-			t.Fatalf("at the retry time claimed %+v, want row %d with 1 attempt and its error", late, d1.ID)
+		if len(late) != 1 || late[0].ID != d1.ID || late[0].Attempts != 2 || late[0].LastError != "HTTP 502 from discord" {
+			t.Fatalf("at the retry time claimed %+v, want row %d with 2 attempts (a's and b's) and b's error", late, d1.ID)
 		}
 
 		// Complete: posts row and done, together; a duplicate is fine.

@@ -35,7 +35,7 @@ func (d *DB) ClaimOutboxOrdered(ctx context.Context, owner string, platforms []b
 	for _, k := range kinds {
 		args = append(args, string(k))
 	}
-	q := `UPDATE outbox SET lease_owner = $1, lease_until = $2, updated = $3
+	q := `UPDATE outbox SET lease_owner = $1, lease_until = $2, updated = $3` + takeoverSet + `
 WHERE id IN (SELECT o.id FROM outbox o
 	WHERE o.state = 'pending' AND o.not_before <= $3 AND o.lease_until <= $3
 	AND o.platform IN (` + platformIn + `) AND o.kind IN (` + kindIn + `)

@@ -8,6 +8,8 @@ import (
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
+
+	"github.com/heraldchat/herald/bot"
 )
 
 // txnField carries the transaction id inside the event content. The
@@ -26,6 +28,16 @@ const recentScan = 100
 func (a *Adapter) sendEvent(ctx context.Context, cli *mautrix.Client, room id.RoomID, typ event.Type,
 	content any, txn string) (id.EventID, error) {
 	wrapped := &event.Content{Parsed: content, Raw: map[string]any{txnField: txn}}
+	if since, ok := bot.PriorAttempt(ctx); ok {
+		// An earlier attempt may have landed (see findSentSince).
+		found, err := a.findSentSince(ctx, cli, room, txn, since)
+		if err != nil {
+			return "", fmt.Errorf("matrix: look for an earlier attempt of txn %s in %s: %w", txn, room, err)
+		}
+		if found != "" {
+			return found, nil
+		}
+	}
 	var got id.EventID
 	what := fmt.Sprintf("send %s to %s (txn %s)", typ.Type, room, txn)
 	err := a.retryUncertain(ctx, what,
