@@ -14,3 +14,9 @@ func TestCrashRestart(t *testing.T) {
 	crashRun{Articles: 50, Comments: 200, Kills: 10, Seed: seed(t),
 		Discord: discordtest.Config{NoRateLimits: true}}.run(t, "crash-restart")
 }
+
+// TestPlatformFaults is TestPlatformFaultsSmall at full size, with kills.
+func TestPlatformFaults(t *testing.T) {
+	crashRun{Articles: 50, Comments: 200, Kills: 3, Seed: seed(t), Faults: 0.2, RestartDendrite: true,
+		Discord: discordtest.Config{NoRateLimits: true}}.run(t, "platform faults")
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/heraldchat/herald/adapters/discord/discordtest"
 	"github.com/heraldchat/herald/bot"
+	"github.com/heraldchat/herald/internal/dendritetest"
 	"github.com/heraldchat/herald/store"
 )
 
@@ -22,6 +23,12 @@ type crashRun struct {
 	Articles, Comments, Kills int
 	Seed                      uint64
 	Discord                   discordtest.Config
+	// Faults is the share of Discord REST requests answered with a fault
+	// (429, 5xx or a lost answer) by a proxy herald talks to.
+	Faults float64
+	// RestartDendrite stops and starts a Dendrite of the round's own
+	// halfway through.
+	RestartDendrite bool
 }
 
 // seed is HERALD_SEED when set (to replay a failure), else the clock.
@@ -42,7 +49,17 @@ func (r crashRun) run(t *testing.T, name string) {
 	}
 	t.Logf("%s: seed %d (replay with HERALD_SEED=%d)", name, r.Seed, r.Seed)
 	rng := rand.New(rand.NewPCG(r.Seed, r.Seed^0x9e3779b97f4a7c15))
-	p := newPlatforms(t, nil, r.Discord)
+	var hs *dendritetest.Server
+	if r.RestartDendrite {
+		hs = dendritetest.Start(t, dendritetest.Config{})
+	}
+	p := newPlatforms(t, hs, r.Discord)
+	var faults *discordtest.Faults
+	if r.Faults > 0 {
+		faults = discordtest.NewFaults(p.Discord, r.Faults, r.Seed)
+		t.Cleanup(faults.Close)
+		p.apiBase = faults.URL()
+	}
 	feed := newFeedServer(t, strconv.FormatUint(r.Seed%1_000_000, 10))
 	dir := t.TempDir()
 	// Short leases: a SQLite herald killed with SIGKILL leaves its claimed
@@ -64,7 +81,7 @@ func (r crashRun) run(t *testing.T, name string) {
 
 	total := r.Articles - 1 + r.Comments
 	kills := map[int]bool{}
-	for len(kills) < r.Kills {
+	for len(kills) < min(r.Kills, total-1) {
 		kills[1+rng.IntN(total-1)] = true
 	}
 	var comments []comment
@@ -78,6 +95,14 @@ func (r crashRun) run(t *testing.T, name string) {
 			nextArticle++
 		} else {
 			comments = append(comments, r.comment(t, p, rng, articles, len(comments)))
+		}
+		if r.RestartDendrite && step == total/2 {
+			ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+			if err := hs.Restart(ctx); err != nil {
+				t.Fatalf("restart Dendrite: %v", err)
+			}
+			cancel()
+			t.Logf("%s: restarted Dendrite after step %d of %d", name, step, total)
 		}
 		if kills[step] {
 			if restarting {
@@ -120,6 +145,13 @@ func (r crashRun) run(t *testing.T, name string) {
 		t.Fatal(err)
 	}
 	report(t, name, fs, problems)
+	if faults != nil {
+		c := faults.Counts()
+		msg := fmt.Sprintf("%s: Discord REST requests %d, faults injected: 429 %d, 500 %d, 502 %d, 503 %d, lost answers %d",
+			name, c["requests"], c["429"], c["500"], c["502"], c["503"], c["lost"])
+		t.Log(msg)
+		fmt.Println("RELIABILITY " + msg)
+	}
 
 	h.Stop()
 	checkOutbox(t, filepath.Join(h.dataDir, "herald.db"))
@@ -198,4 +230,12 @@ func checkOutbox(t *testing.T, path string) {
 func TestCrashRestartSmall(t *testing.T) {
 	crashRun{Articles: 10, Comments: 40, Kills: 3, Seed: seed(t),
 		Discord: discordtest.Config{NoRateLimits: true}}.run(t, "crash-restart small")
+}
+
+// TestPlatformFaultsSmall runs a round against a Discord that answers 20 %
+// of REST requests with a 429, a 5xx or a lost answer, and restarts
+// Dendrite halfway through.
+func TestPlatformFaultsSmall(t *testing.T) {
+	crashRun{Articles: 10, Comments: 40, Seed: seed(t), Faults: 0.2, RestartDendrite: true,
+		Discord: discordtest.Config{NoRateLimits: true}}.run(t, "platform faults small")
 }

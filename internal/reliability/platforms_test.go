@@ -1,6 +1,7 @@
 package reliability
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -36,6 +37,7 @@ type platforms struct {
 	Member  *discordgo.User // writes on Discord
 	Writer  *mautrix.Client // writes and reads on Matrix
 	newUser func(prefix string) dendritetest.User
+	apiBase string // where herald finds Discord's REST API; the fake's own URL when empty
 
 	mu    sync.Mutex
 	roots map[string]roots // article token → its threads
@@ -130,7 +132,7 @@ moderation:
   duplicate_window: 0s
   max_length: 0
   new_author_link_limit: -1
-%s`, feedURL, p.Channel, p.Room, p.Discord.ApplicationID(), p.Discord.GuildID(), p.Discord.URL(),
+%s`, feedURL, p.Channel, p.Room, p.Discord.ApplicationID(), p.Discord.GuildID(), cmp.Or(p.apiBase, p.Discord.URL()),
 		p.HS.URL, p.Bot.ID, extra)
 }
 
