@@ -38,6 +38,8 @@ type platforms struct {
 	Writer  *mautrix.Client // writes and reads on Matrix
 	newUser func(prefix string) dendritetest.User
 	apiBase string // where herald finds Discord's REST API; the fake's own URL when empty
+	feeds   string // more feeds: YAML list items for the feeds section
+	fetch   string // more keys of the fetch section, indented
 
 	mu    sync.Mutex
 	roots map[string]roots // article token → its threads
@@ -113,12 +115,12 @@ func (p *platforms) config(feedURL, extra string) string {
     routes:
       - to: discord:%s
       - to: "matrix:%s"
-defaults:
+%sdefaults:
   min_interval: 1s
 fetch:
   jitter: 0s
   allow: [127.0.0.1/32]
-discord:
+%sdiscord:
   token: ${DISCORD_TOKEN}
   application_id: "%s"
   guild_id: "%s"
@@ -132,7 +134,7 @@ moderation:
   duplicate_window: 0s
   max_length: 0
   new_author_link_limit: -1
-%s`, feedURL, p.Channel, p.Room, p.Discord.ApplicationID(), p.Discord.GuildID(), cmp.Or(p.apiBase, p.Discord.URL()),
+%s`, feedURL, p.Channel, p.Room, p.feeds, p.fetch, p.Discord.ApplicationID(), p.Discord.GuildID(), cmp.Or(p.apiBase, p.Discord.URL()),
 		p.HS.URL, p.Bot.ID, extra)
 }
 
