@@ -67,7 +67,7 @@ const (
 )
 
 var (
-	livePing   = regexp.MustCompile(`(?i)@(everyone|here)\b|<@[!&]?\d+>`)
+	livePing = regexp.MustCompile(`(?i)@(everyone|here)\b|<@[!&]?\d+>`)
 	// Script that would run: a tag, a handler attribute, a javascript: URL
 	// in an attribute. The same words as text (escaped, or a Markdown link
 	// left as text) are harmless and allowed.
