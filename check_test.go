@@ -117,3 +117,28 @@ func TestCheckCommand(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckAppliesTheRenderersTemplateRules(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "herald.yaml")
+	cfg := "feeds:\n" +
+		"  - url: https://example.org/feed.xml\n" +
+		"    template: \"{{template \\\"x\\\"}}\"\n" +
+		"    routes:\n" +
+		"      - to: discord:1081234567890123456\n" +
+		"        template: \"{{range .Categories}}{{range .}}{{range .}}x{{end}}{{end}}{{end}}\"\n"
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr strings.Builder
+	if code := dispatch(context.Background(), []string{"check", "-config", path}, &stdout, &stderr); code != 1 {
+		t.Fatalf("exit code: got %d, want 1\n%s%s", code, stdout.String(), stderr.String())
+	}
+	for _, want := range []string{
+		path + ":3: feeds[0].template: template: line 1: {{template}} is not allowed",
+		path + ":6: feeds[0].routes[0].template: template: line 1: range nested more than 2 deep",
+	} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout.String())
+		}
+	}
+}

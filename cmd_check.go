@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/heraldchat/herald/bot/render"
 	"github.com/heraldchat/herald/config"
 )
 
@@ -32,6 +33,9 @@ func checkCommand(_ context.Context, args []string, stdout, stderr io.Writer) er
 			fmt.Fprintf(stdout, "warning: %s\n", w)
 		}
 	}
+	if cfg != nil {
+		problems = append(problems, templateProblems(cfg)...)
+	}
 	if len(problems) > 0 {
 		for _, p := range problems {
 			fmt.Fprintln(stdout, p)
@@ -41,4 +45,26 @@ func checkCommand(_ context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintf(stdout, "%s is valid\n%s\n", *path, cfg.Summary())
 	return nil
+}
+
+// templateProblems checks every post template with the renderer's own
+// rules (allowed actions, nesting), which are stricter than the syntax check
+// config does alone; a template that passes here renders at run time.
+func templateProblems(cfg *config.Config) config.Problems {
+	var out config.Problems
+	check := func(path, tmpl string) {
+		if tmpl == "" {
+			return
+		}
+		if err := render.CheckTemplate(tmpl); err != nil {
+			out = append(out, cfg.ProblemAt(path, err.Error()))
+		}
+	}
+	for i, f := range cfg.Feeds {
+		check(fmt.Sprintf("feeds[%d].template", i), f.Template)
+		for j, r := range f.Routes {
+			check(fmt.Sprintf("feeds[%d].routes[%d].template", i, j), r.Template)
+		}
+	}
+	return out
 }

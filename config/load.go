@@ -145,3 +145,10 @@ func (c *Config) lineOf(path string) int {
 	}
 	return 0
 }
+
+// ProblemAt makes a Problem at a key path of this config, with the path's
+// line, for checks that live outside this package (such as the renderer's
+// stricter template rules, which config cannot import).
+func (c *Config) ProblemAt(path, msg string) Problem {
+	return Problem{File: c.File, Line: c.lineOf(path), Path: path, Msg: msg}
+}
