@@ -5,7 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+
+	"github.com/heraldchat/herald/richtext"
 )
+
+// removedPlaceholder is the text of a mirror re-sent only to be deleted.
+const removedPlaceholder = "(comment removed)"
 
 // Parent is the comment a mirrored comment answers, with the messages that
 // stand for it in the place the reply goes to (its own message when it was
@@ -105,7 +110,15 @@ func (d *Deliverer) sendComment(ctx context.Context, conn Connector, row OutboxR
 		return nil, fmt.Errorf("load comment %d: %w", row.CommentID, err)
 	}
 	if !c.Deleted.IsZero() {
-		return d.skip(row, "comment deleted before it was mirrored")
+		if row.Attempts == 0 {
+			return d.skip(row, "comment deleted before it was mirrored")
+		}
+		// An earlier attempt may have posted it (its answer was lost, or its
+		// instance died). Sending again under the same key makes the
+		// platform hand back that message; recorded, it is removed by the
+		// DeleteComment row behind this one in the lane. The text is gone:
+		// had nothing been posted, a placeholder appears and is removed.
+		c.Body = richtext.FromPlain(removedPlaceholder)
 	}
 	ref, err := d.postAt(ctx, c.ArticleID, row.Target)
 	if errors.Is(err, ErrNotFound) {

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -279,4 +280,46 @@ func TestDeliverUnrecordableOutcomeIsParked(t *testing.T) {
 	if keys, sends := r.dc.counts(); sends-sendsBefore != 6 || keys != 4 {
 		t.Errorf("discord: %d sends for 2 rows, %d keys; want 6 sends (3 attempts each) and 4 keys in all", sends-sendsBefore, keys)
 	}
+}
+
+// TestDeliverDeletedAfterAmbiguousSendLeavesNoOrphan: a mirror whose answer
+// was lost (the platform has it, Herald does not know its id) and whose
+// comment is deleted before the retry must still be removed from the
+// platform: the retry recovers the message by its key, then deletes it.
+func TestDeliverDeletedAfterAmbiguousSendLeavesNoOrphan(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		r := newRelayRig(t, db)
+		var offset atomic.Int64
+		opt := rigOptions("ambiguous")
+		opt.BackoffBase, opt.BackoffCap = time.Hour, time.Hour // no retry until the clock jumps
+		opt.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+		r.startDeliverer(opt)
+		r.mx.setAfter(func(context.Context) error { return errors.New("connection reset by peer") })
+		id := r.say(rigD1, "regretted", "")
+		c := r.comment(rigD1, id)
+		relayWaitFor(t, "the lost answer to be counted", func() bool {
+			rows, err := db.OutboxRows(context.Background(), bot.OutboxPending, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, row := range rows {
+				if row.CommentID == c.ID && row.Target == rigMX && row.Attempts == 1 {
+					return true
+				}
+			}
+			return false
+		})
+		r.stop()
+		r.mx.setAfter(nil)
+		r.receive(r.event(bot.MessageDeleted, rigD1, id, "", ""))
+
+		offset.Add(int64(2 * time.Hour))
+		opt.Owner = "after"
+		r.startDeliverer(opt)
+		r.waitIdle()
+		msgs := r.mx.threadMsgs(r.thread(rigMX))
+		if len(msgs) != 1 || !msgs[0].Deleted {
+			t.Errorf("matrix thread holds %+v, want the one message of the lost answer, deleted", msgs)
+		}
+	})
 }
