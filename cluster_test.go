@@ -273,7 +273,9 @@ func complete(got map[string]int, want []string) bool {
 // channel and the Matrix room exactly once; the instance leading the
 // Matrix /sync loop is SIGKILLed while it holds delivery leases, and once
 // they expire the others deliver the rest and one of them takes over /sync;
-// the instances' /metrics add up to what was delivered.
+// the instances' /metrics add up to what was delivered. The victim then
+// comes back as a standby, and a reply written on each platform reaches
+// the other exactly once.
 func TestClusterThreeInstances(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Dendrite and three herald processes")
@@ -479,6 +481,113 @@ func TestClusterThreeInstances(t *testing.T) {
 			}
 		}
 	}
+
+	// The victim comes back (its Discord shard has no failover) and stays
+	// a standby; comments then cross both ways through the new /sync
+	// leader and whichever instance holds the guild's shard, once each.
+	restarted := startDaemon(t, dir, "-config", filepath.Join(dir, fmt.Sprintf("herald-%d.yaml", leader)),
+		"-data", filepath.Join(dir, fmt.Sprint("data-", leader)))
+	daemons[leader] = restarted
+	bases[leader] = waitAddr(t, restarted)
+	waitUntil(t, "the restarted instance's /readyz", func() bool {
+		code, _ := httpGet(t, bases[leader]+"/readyz")
+		return code == http.StatusOK
+	})
+	story := articleURL(7, 2)
+	thread := discordStarter(fake, channel, story)
+	root := matrixRoot(ctx, t, readerCli, room, story)
+	if thread == "" || root == "" {
+		t.Fatalf("article %s: Discord starter %q, Matrix root %q; want both", story, thread, root)
+	}
+	fromMatrix, fromDiscord := "a reply written in Matrix", "a reply written on Discord"
+	if _, err := readerCli.SendMessageEvent(ctx, room, event.EventMessage, &event.MessageEventContent{
+		MsgType: event.MsgText, Body: fromMatrix, RelatesTo: (&event.RelatesTo{}).SetThread(root, root)}); err != nil {
+		t.Fatalf("reply in the Matrix thread: %v", err)
+	}
+	if _, err := fake.Say(thread, fake.Owner(), fromDiscord, ""); err != nil {
+		t.Fatalf("reply in the Discord thread: %v", err)
+	}
+	onDiscord := func() int {
+		n := 0
+		for _, m := range fake.Messages(thread) {
+			if strings.Contains(m.Content, fromMatrix) {
+				n++
+			}
+		}
+		return n
+	}
+	onMatrix := func() int {
+		n := 0
+		for _, ev := range matrixMessages(ctx, t, readerCli, room) {
+			if strings.Contains(string(ev.Content.VeryRaw), fromDiscord) {
+				n++
+			}
+		}
+		return n
+	}
+	waitUntil(t, "both replies mirrored", func() bool { return onDiscord() > 0 && onMatrix() > 0 && drained() })
+	if n := onDiscord(); n != 1 {
+		t.Errorf("the Matrix reply is in the Discord thread %d times, want once", n)
+	}
+	if n := onMatrix(); n != 1 {
+		t.Errorf("the Discord reply is in the Matrix room %d times, want once", n)
+	}
+	leaders, latencies := 0.0, 0.0
+	for _, base := range bases {
+		_, m := httpGet(t, base+"/metrics")
+		leaders += metricSum(m, "herald_leader", map[string]string{"role": "matrix_sync"})
+		latencies += metricSum(m, "herald_relay_latency_seconds_count", nil)
+	}
+	if leaders != 1 {
+		t.Errorf("instances leading the Matrix /sync loop after the restart: got %v, want 1", leaders)
+	}
+	if latencies != 2 {
+		t.Errorf("relay latency observations summed over instances: got %v, want 2 (one per mirrored reply)", latencies)
+	}
+}
+
+// discordStarter is the id of the channel message that links url; its
+// thread has the same id.
+func discordStarter(fake *discordtest.Server, channel, url string) string {
+	for _, m := range fake.Messages(channel) {
+		raw, _ := json.Marshal(m.Message)
+		if strings.Contains(string(raw), url) {
+			return m.ID
+		}
+	}
+	return ""
+}
+
+// matrixMessages lists the room's m.room.message events, newest first.
+func matrixMessages(ctx context.Context, t *testing.T, cli *mautrix.Client, room id.RoomID) []*event.Event {
+	t.Helper()
+	var out []*event.Event
+	from := ""
+	for {
+		resp, err := cli.Messages(ctx, room, from, "", mautrix.DirectionBackward, nil, 1000)
+		if err != nil {
+			t.Fatalf("read the Matrix room: %v", err)
+		}
+		for _, ev := range resp.Chunk {
+			if ev.Type == event.EventMessage {
+				out = append(out, ev)
+			}
+		}
+		if resp.End == "" || len(resp.Chunk) == 0 {
+			return out
+		}
+		from = resp.End
+	}
+}
+
+// matrixRoot is the event that posted url in the room.
+func matrixRoot(ctx context.Context, t *testing.T, cli *mautrix.Client, room id.RoomID, url string) id.EventID {
+	for _, ev := range matrixMessages(ctx, t, cli, room) {
+		if strings.Contains(string(ev.Content.VeryRaw), url) {
+			return ev.ID
+		}
+	}
+	return ""
 }
 
 func tailString(s string, n int) string {
