@@ -100,6 +100,9 @@ func (d *DB) SaveComment(ctx context.Context, c bot.Comment) (bot.Comment, bool,
 	var saved bot.Comment
 	isNew := false
 	err = d.inTx(ctx, func(tx *sql.Tx) error {
+		if err := d.lockOrigin(ctx, tx, c.Origin.Place.Platform, c.Origin.Message); err != nil {
+			return err
+		}
 		var deleted int64
 		err := tx.QueryRowContext(ctx, `SELECT deleted FROM comment_tombstones WHERE platform = $1 AND message = $2`,
 			string(c.Origin.Place.Platform), string(c.Origin.Message)).Scan(&deleted)
@@ -146,6 +149,24 @@ ON CONFLICT (origin_platform, origin_message) DO NOTHING RETURNING id`,
 		return bot.Comment{}, false, fmt.Errorf("save comment %s/%s: %w", c.Origin.Place, c.Origin.Message, err)
 	}
 	return saved, isNew, nil
+}
+
+// lockOrigin makes transactions about one message take turns until they
+// end. On PostgreSQL a create and a delete of the same message handled at
+// once (by two instances) would otherwise each miss the other — the create
+// sees no tombstone, the delete no comment — and the deleted comment would
+// stay. The key is scoped to the schema like the store's other locks.
+// SQLite's single writer already serializes.
+func (d *DB) lockOrigin(ctx context.Context, tx *sql.Tx, platform bot.Platform, message bot.RemoteID) error {
+	if d.driver != Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('herald.comment/' || current_schema() || '/' || $1 || '/' || $2, 0))`,
+		string(platform), string(message))
+	if err != nil {
+		return fmt.Errorf("lock message %s/%s: %w", platform, message, err)
+	}
+	return nil
 }
 
 // mirrorTargets lists the places a new comment goes to: every place its
@@ -204,6 +225,9 @@ func (d *DB) EditComment(ctx context.Context, platform bot.Platform, message bot
 	var c bot.Comment
 	changed := false
 	err = d.inTx(ctx, func(tx *sql.Tx) error {
+		if err := d.lockOrigin(ctx, tx, platform, message); err != nil {
+			return err
+		}
 		var err error
 		c, err = commentWhere(ctx, tx, `origin_platform = $1 AND origin_message = $2`, string(platform), string(message))
 		if err != nil {
@@ -249,6 +273,9 @@ func (d *DB) DeleteComment(ctx context.Context, articleID int64, origin bot.Post
 	var c bot.Comment
 	changed := false
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		if err := d.lockOrigin(ctx, tx, origin.Place.Platform, origin.Message); err != nil {
+			return err
+		}
 		var err error
 		c, err = commentWhere(ctx, tx, `origin_platform = $1 AND origin_message = $2`, platform, message)
 		if errors.Is(err, bot.ErrNotFound) {

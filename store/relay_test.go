@@ -298,3 +298,32 @@ func TestCompleteMirrorRecordsPartsOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestCommentCreateDeleteRace has a message's create and its delete arrive
+// at once (on two instances): whichever wins, the comment must never end
+// up stored and not deleted while its tombstone says it was deleted.
+func TestCommentCreateDeleteRace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a := relayArticles(t, db, 1)[0]
+		for i := range 40 {
+			origin := bot.PostRef{Place: relayD, Message: bot.RemoteID(fmt.Sprint("race-", i)), Thread: "0"}
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				if _, _, err := db.SaveComment(ctx, bot.Comment{ArticleID: a, Origin: origin, Body: richtext.FromPlain("x"), Created: relayT}); err != nil {
+					t.Errorf("save: %v", err)
+				}
+			})
+			wg.Go(func() {
+				if _, _, err := db.DeleteComment(ctx, a, origin, relayT.Add(time.Second)); err != nil {
+					t.Errorf("delete: %v", err)
+				}
+			})
+			wg.Wait()
+			c, err := db.CommentByOrigin(ctx, bot.Discord, origin.Message)
+			if err == nil && c.Deleted.IsZero() {
+				t.Errorf("message %s: stored and not deleted although its delete arrived", origin.Message)
+			}
+		}
+	})
+}
