@@ -31,3 +31,14 @@ func (d *DB) lockConfigSync(ctx context.Context, tx *sql.Tx) error {
 // like any other failing row. SET expressions read the old values.
 const takeoverSet = `, attempts = attempts + CASE WHEN lease_owner <> '' THEN 1 ELSE 0 END,
 	last_error = CASE WHEN lease_owner <> '' THEN 'the lease of ' || lease_owner || ' expired before it recorded an outcome' ELSE last_error END`
+
+// Why RecordPoll, CompletePost/Outbox/Mirror, RetryOutbox and ParkOutbox
+// do not check the lease owner: a holder stops working well before its
+// lease ends (the poller drops feeds queued past 3/4 of the lease, the
+// deliverer cuts a send at 3/4), so a late write needs a process stalled
+// past its lease. Then both holders did the same idempotent work: the
+// second send carries the same key and, after a takeover, looks for the
+// first (bot.PriorAttempt); posts and mirrors are unique per message, and
+// Retry/Park touch only pending rows. An owner check would not undo a send
+// that happened, and would need the owner in every call of the core's
+// interfaces.
