@@ -124,9 +124,7 @@ func (s *Server) interactionCallback(r *http.Request) (int, any, *apiError) {
 	}
 	reply := Reply{Kind: "callback", Type: body.Type}
 	if body.Data != nil {
-		fe := formErrors{}
-		validate(body.Data, fe)
-		if aerr := fe.err(); aerr != nil {
+		if aerr := bodyErr(body.Data, formErrors{}); aerr != nil {
 			return 0, nil, aerr
 		}
 		fillReply(&reply, body.Data)
@@ -167,13 +165,8 @@ func (s *Server) followup(r *http.Request) (int, any, *apiError) {
 	if !in.acked {
 		return 0, nil, errUnknownWebhook
 	}
-	fe := formErrors{}
-	validate(&body, fe)
-	if aerr := fe.err(); aerr != nil {
+	if aerr := postErr(&body, formErrors{}); aerr != nil {
 		return 0, nil, aerr
-	}
-	if empty(&body) {
-		return 0, nil, errEmptyMessage
 	}
 	reply := Reply{Kind: "followup"}
 	fillReply(&reply, &body)
@@ -200,9 +193,7 @@ func (s *Server) interactionMessage(r *http.Request, body *messageBody) (int, an
 		}
 		return 200, in.original.wire(), nil
 	}
-	fe := formErrors{}
-	validate(body, fe)
-	if aerr := fe.err(); aerr != nil {
+	if aerr := bodyErr(body, formErrors{}); aerr != nil {
 		return 0, nil, aerr
 	}
 	reply := Reply{Kind: "edit_original"}

@@ -97,6 +97,26 @@ func validate(b *messageBody, fe formErrors) {
 	}
 }
 
+// bodyErr is validate's verdict as one 50035 error, nil when b is within
+// the limits. fe may already hold the caller's own findings (a webhook's
+// username), which Discord reports in the same error.
+func bodyErr(b *messageBody, fe formErrors) *apiError {
+	validate(b, fe)
+	return fe.err()
+}
+
+// postErr is bodyErr for a new message, which must also show something;
+// Discord reports broken limits before emptiness.
+func postErr(b *messageBody, fe formErrors) *apiError {
+	if aerr := bodyErr(b, fe); aerr != nil {
+		return aerr
+	}
+	if empty(b) {
+		return errEmptyMessage
+	}
+	return nil
+}
+
 // empty says whether a body has nothing to show. Discord trims the content
 // it stores, so whitespace alone is empty.
 func empty(b *messageBody) bool {
@@ -191,13 +211,8 @@ func (s *Server) createMessage(r *http.Request) (int, any, *apiError) {
 	if aerr := s.need(ch, perm); aerr != nil {
 		return 0, nil, aerr
 	}
-	fe := formErrors{}
-	validate(&body, fe)
-	if aerr := fe.err(); aerr != nil {
+	if aerr := postErr(&body, formErrors{}); aerr != nil {
 		return 0, nil, aerr
-	}
-	if empty(&body) {
-		return 0, nil, errEmptyMessage
 	}
 	nonce, _ := nonceString(body.Nonce)
 	if body.EnforceNonce && nonce != "" {
@@ -397,9 +412,7 @@ func (s *Server) editMessage(r *http.Request) (int, any, *apiError) {
 // applyEdit validates and applies an edit and dispatches MESSAGE_UPDATE.
 // The caller holds s.mu.
 func (s *Server) applyEdit(rec *record, body *messageBody) (int, any, *apiError) {
-	fe := formErrors{}
-	validate(body, fe)
-	if aerr := fe.err(); aerr != nil {
+	if aerr := bodyErr(body, formErrors{}); aerr != nil {
 		return 0, nil, aerr
 	}
 	if body.Content != nil {

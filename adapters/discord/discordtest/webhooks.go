@@ -136,15 +136,11 @@ func (s *Server) executeWebhook(r *http.Request) (int, any, *apiError) {
 		return 0, nil, &apiError{status: 400, Code: 220001, Message: "Webhooks posted to forum channels must have a thread_name or thread_id"}
 	}
 	fe := formErrors{}
-	validate(&body, fe)
 	if body.Username != "" {
 		checkName("username", body.Username, fe)
 	}
-	if aerr := fe.err(); aerr != nil {
+	if aerr := postErr(&body, fe); aerr != nil {
 		return 0, nil, aerr
-	}
-	if empty(&body) {
-		return 0, nil, errEmptyMessage
 	}
 	if body.MessageReference != nil {
 		body.MessageReference = nil // webhooks cannot reply: Discord ignores it
