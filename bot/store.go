@@ -157,6 +157,8 @@ type ArticleStore interface {
 	// Ingest stores articles of one feed in one transaction, deduplicated by
 	// (feed, key). New articles get an outbox row per delivery; updated ones
 	// get an EditArticle row per existing post; tombstoned keys are skipped.
+	// A PostArticle delivery to a place in a mirror group (links) also
+	// queues the article for the group's other places.
 	Ingest(ctx context.Context, feedID int64, items []Incoming) ([]IngestResult, error)
 	Article(ctx context.Context, id int64) (Article, error)
 	// Tombstone removes an article for good: it is never ingested again.
@@ -169,7 +171,9 @@ type ArticleStore interface {
 // OutboxStore is the delivery queue.
 type OutboxStore interface {
 	// Enqueue adds pending rows in one transaction; every row needs a Key,
-	// and a row whose Key is already queued (in any state) is skipped.
+	// and a row whose Key is already queued (in any state) is skipped. A
+	// PostArticle row to a linked place brings rows for its group's other
+	// places, as Ingest does.
 	Enqueue(ctx context.Context, rows ...OutboxRow) error
 	// ClaimOutbox leases up to limit pending rows for the platforms (all
 	// when none are given), due by now, whose lease expired, oldest first.

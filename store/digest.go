@@ -85,8 +85,8 @@ ON CONFLICT (feed_id, key) DO NOTHING RETURNING id`,
 		if err != nil {
 			return fmt.Errorf("insert digest article: %w", err)
 		}
-		return enqueue(ctx, tx, bot.OutboxRow{Kind: bot.PostArticle, Target: place, ArticleID: id,
-			Key: bot.OutboxKey(string(bot.PostArticle), strconv.FormatInt(id, 10), string(place.Platform), string(place.Channel))})
+		return enqueueLinked(ctx, tx, []bot.OutboxRow{{Kind: bot.PostArticle, Target: place, ArticleID: id,
+			Key: bot.OutboxKey(string(bot.PostArticle), strconv.FormatInt(id, 10), string(place.Platform), string(place.Channel))}})
 	})
 	if err != nil {
 		return 0, fmt.Errorf("compose digest %s for %s: %w", digest.Key, place, err)

@@ -140,16 +140,17 @@ ON CONFLICT (feed_id, key) DO NOTHING RETURNING id`,
 			ms(a.Published), ms(a.Updated), a.Lang, a.CommentsFeed, a.CommentCount, a.Hash, nowMS()).Scan(&id)
 		switch {
 		case err == nil:
+			rows := make([]bot.OutboxRow, 0, len(in.Deliveries))
 			for _, dl := range in.Deliveries {
 				kind := dl.Kind
 				if kind == "" {
 					kind = bot.PostArticle
 				}
-				row := bot.OutboxRow{Kind: kind, Target: dl.Place, ArticleID: id, NotBefore: dl.NotBefore,
-					Key: bot.OutboxKey(string(kind), strconv.FormatInt(id, 10), string(dl.Place.Platform), string(dl.Place.Channel))}
-				if err := enqueue(ctx, tx, row); err != nil {
-					return bot.IngestResult{}, k, err
-				}
+				rows = append(rows, bot.OutboxRow{Kind: kind, Target: dl.Place, ArticleID: id, NotBefore: dl.NotBefore,
+					Key: bot.OutboxKey(string(kind), strconv.FormatInt(id, 10), string(dl.Place.Platform), string(dl.Place.Channel))})
+			}
+			if err := enqueueLinked(ctx, tx, rows); err != nil {
+				return bot.IngestResult{}, k, err
 			}
 			return bot.IngestResult{ArticleID: id, Outcome: bot.ArticleNew}, known{id: id, hash: a.Hash}, nil
 		case !errors.Is(err, sql.ErrNoRows):

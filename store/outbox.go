@@ -49,12 +49,7 @@ func (d *DB) Enqueue(ctx context.Context, rows ...bot.OutboxRow) error {
 		return nil
 	}
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
-		for _, r := range rows {
-			if err := enqueue(ctx, tx, r); err != nil {
-				return err
-			}
-		}
-		return nil
+		return enqueueLinked(ctx, tx, rows)
 	})
 	if err != nil {
 		return fmt.Errorf("enqueue: %w", err)
