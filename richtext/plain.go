@@ -1,6 +1,7 @@
 package richtext
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -80,6 +81,24 @@ func InlineText(nodes []Node) string {
 		b.WriteString(nodeText(n))
 	}
 	return b.String()
+}
+
+// Flatten replaces every node of the given kinds, at any depth of nodes,
+// with its plain text (see InlineText). Renderers use it for link labels,
+// which cannot hold links, images or mentions on any platform.
+func Flatten(nodes []Node, kinds ...Kind) []Node {
+	out := make([]Node, 0, len(nodes))
+	for _, n := range nodes {
+		if slices.Contains(kinds, n.Kind) {
+			out = append(out, Str(InlineText([]Node{n})))
+			continue
+		}
+		if len(n.Children) > 0 {
+			n.Children = Flatten(n.Children, kinds...)
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 // nodeText is one inline node's plain text; blocks found inline are

@@ -136,7 +136,9 @@ func writeLink(b *strings.Builder, target string, label []richtext.Node) {
 		return
 	}
 	u := cleanURL(target)
-	label = flattenLinkish(label) // a linked image is labelled by its alt text
+	// A masked link cannot hold links, images, mentions or code blocks; a
+	// linked image is labelled by its alt text.
+	label = richtext.Flatten(label, richtext.Link, richtext.Image, richtext.Mention, richtext.CodeBlock)
 	text := strings.TrimSpace(richtext.InlineText(label))
 	if text == "" || sameAddress(text, target) || URLLike(text) {
 		b.WriteString("<" + u + ">")
@@ -145,24 +147,6 @@ func writeLink(b *strings.Builder, target string, label []richtext.Node) {
 	inner := renderInline(label)
 	inner = strings.ReplaceAll(inner, "\n", " ")
 	b.WriteString("[" + inner + "](<" + u + ">)")
-}
-
-// flattenLinkish turns links, images and mentions inside a link label into
-// their text: a masked link cannot hold them.
-func flattenLinkish(nodes []richtext.Node) []richtext.Node {
-	out := make([]richtext.Node, 0, len(nodes))
-	for _, n := range nodes {
-		switch n.Kind {
-		case richtext.Link, richtext.Image, richtext.Mention, richtext.CodeBlock:
-			out = append(out, richtext.Str(richtext.InlineText([]richtext.Node{n})))
-			continue
-		}
-		if len(n.Children) > 0 {
-			n.Children = flattenLinkish(n.Children)
-		}
-		out = append(out, n)
-	}
-	return out
 }
 
 var domainLike = regexp.MustCompile(`(?i)(^|[\s(<\[])([a-z0-9-]+\.)+[a-z]{2,}([/:?#]|\s|$)|[a-z][a-z0-9+.-]*:/|www\.|\b[a-z0-9-]+\.(com|net|org|io|co|app|dev|gov|edu|me|info|xyz|link)\b`)

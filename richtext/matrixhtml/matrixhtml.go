@@ -206,7 +206,8 @@ func writeInline(b *strings.Builder, n richtext.Node) {
 			writeInlines(b, n.Children)
 			return
 		}
-		wrapTag(b, `<a href="`+html.EscapeString(strings.TrimSpace(n.URL))+`">`, "</a>", stripLinks(n.Children))
+		label := richtext.Flatten(n.Children, richtext.Link, richtext.Image, richtext.Mention) // <a> does not nest
+		wrapTag(b, `<a href="`+html.EscapeString(strings.TrimSpace(n.URL))+`">`, "</a>", label)
 	case richtext.Image:
 		label := n.Text
 		if label == "" {
@@ -236,22 +237,4 @@ func writeInline(b *strings.Builder, n richtext.Node) {
 		}
 		writeInlines(b, n.Children)
 	}
-}
-
-// stripLinks flattens links and images inside a link label: <a> does not
-// nest.
-func stripLinks(nodes []richtext.Node) []richtext.Node {
-	out := make([]richtext.Node, 0, len(nodes))
-	for _, n := range nodes {
-		switch n.Kind {
-		case richtext.Link, richtext.Image, richtext.Mention:
-			out = append(out, richtext.Str(richtext.InlineText([]richtext.Node{n})))
-			continue
-		}
-		if len(n.Children) > 0 {
-			n.Children = stripLinks(n.Children)
-		}
-		out = append(out, n)
-	}
-	return out
 }

@@ -148,7 +148,8 @@ func writeInline(b *strings.Builder, n richtext.Node) {
 	case richtext.Code:
 		b.WriteString("<code>" + html.EscapeString(n.Text) + "</code>")
 	case richtext.Link:
-		writeLink(b, n.URL, func() { writeInlines(b, unlink(n.Children)) })
+		label := richtext.Flatten(n.Children, richtext.Link, richtext.Image, richtext.Mention) // anchors do not nest
+		writeLink(b, n.URL, func() { writeInlines(b, label) })
 	case richtext.Image:
 		// Inline images are links: a page that loads whatever a feed or a
 		// commenter points at would let them track readers.
@@ -166,21 +167,4 @@ func writeInline(b *strings.Builder, n richtext.Node) {
 		}
 		writeInlines(b, n.Children)
 	}
-}
-
-// unlink flattens links inside a link label: anchors do not nest.
-func unlink(nodes []richtext.Node) []richtext.Node {
-	out := make([]richtext.Node, 0, len(nodes))
-	for _, n := range nodes {
-		switch n.Kind {
-		case richtext.Link, richtext.Image, richtext.Mention:
-			out = append(out, richtext.Str(richtext.InlineText([]richtext.Node{n})))
-			continue
-		}
-		if len(n.Children) > 0 {
-			n.Children = unlink(n.Children)
-		}
-		out = append(out, n)
-	}
-	return out
 }
