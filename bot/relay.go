@@ -64,7 +64,17 @@ func (r *Relay) Receive(ctx context.Context, ev Event) error {
 		return nil
 	}
 	if ev.Thread == "" {
-		return nil // not in an article thread; linked channels come later
+		thread, err := r.threadOf(ctx, ev)
+		if err != nil {
+			return fmt.Errorf("relay %s of %s in %s: %w", ev.Kind, ev.Message, ev.Place, err)
+		}
+		if thread == "" {
+			// Not in an article thread. Mirror groups (links) tie article
+			// threads only: a top-level message in a linked channel stays there.
+			return nil
+		}
+		ev.Thread = thread
+		log = log.With(slog.String("thread", string(thread)))
 	}
 	// Our own messages come back through the platforms: never relay them.
 	owner, err := r.store.MirrorOwner(ctx, ev.Place.Platform, ev.Message)
@@ -108,6 +118,26 @@ func (r *Relay) Receive(ctx context.Context, ev Event) error {
 		return fmt.Errorf("relay %s of %s in %s: %w", ev.Kind, ev.Message, ev.Place, err)
 	}
 	return nil
+}
+
+// threadOf finds the thread of an edit or a delete that came without one:
+// the thread the comment was written in, found by its message. A Matrix
+// redaction wipes the redacted event's content, relation included, so after
+// an adapter restart its delete arrives with no thread; without this the
+// delete would be lost and the mirrors would stay. "" when the event is no
+// edit or delete of a known comment.
+func (r *Relay) threadOf(ctx context.Context, ev Event) (RemoteID, error) {
+	if ev.Kind != MessageDeleted && ev.Kind != MessageEdited {
+		return "", nil
+	}
+	c, err := r.store.CommentByOrigin(ctx, ev.Place.Platform, ev.Message)
+	if errors.Is(err, ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("find the comment of a message without thread: %w", err)
+	}
+	return c.Origin.Thread, nil
 }
 
 // articleOf finds the article whose thread an event happened in. A news
