@@ -35,6 +35,27 @@ func scanComment(s scanner) (bot.Comment, error) {
 	return c, nil
 }
 
+// queryComments reads every comment a query for commentCols returns.
+func (d *DB) queryComments(ctx context.Context, query string, args ...any) ([]bot.Comment, error) {
+	rows, err := d.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []bot.Comment
+	for rows.Next() {
+		c, err := scanComment(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // commentWhere reads one comment matching a WHERE clause.
 func commentWhere(ctx context.Context, q queryer, where string, args ...any) (bot.Comment, error) {
 	c, err := scanComment(q.QueryRowContext(ctx, `SELECT `+commentCols+` FROM comments WHERE `+where, args...))
@@ -65,20 +86,8 @@ func (d *DB) CommentByOrigin(ctx context.Context, platform bot.Platform, message
 // Comments lists an article's comments, deleted ones included, in the order
 // they were written.
 func (d *DB) Comments(ctx context.Context, articleID int64) ([]bot.Comment, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT `+commentCols+` FROM comments WHERE article_id = $1 ORDER BY created, id`, articleID)
+	out, err := d.queryComments(ctx, `SELECT `+commentCols+` FROM comments WHERE article_id = $1 ORDER BY created, id`, articleID)
 	if err != nil {
-		return nil, fmt.Errorf("comments of article %d: %w", articleID, err)
-	}
-	defer rows.Close()
-	var out []bot.Comment
-	for rows.Next() {
-		c, err := scanComment(rows)
-		if err != nil {
-			return nil, fmt.Errorf("comments of article %d: %w", articleID, err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("comments of article %d: %w", articleID, err)
 	}
 	return out, nil

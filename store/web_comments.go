@@ -35,20 +35,8 @@ func (d *DB) WebComments(ctx context.Context, articleID, after int64, limit int)
 		args = append(args, created, after)
 	}
 	q += ` ORDER BY created, id LIMIT $2`
-	rows, err := d.read.QueryContext(ctx, q, args...)
+	out, err := d.queryComments(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("comments of article %d: %w", articleID, err)
-	}
-	defer rows.Close()
-	var out []bot.Comment
-	for rows.Next() {
-		c, err := scanComment(rows)
-		if err != nil {
-			return nil, fmt.Errorf("comments of article %d: %w", articleID, err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("comments of article %d: %w", articleID, err)
 	}
 	return out, nil
