@@ -66,17 +66,15 @@ func Content(t richtext.Text, msgtype event.MessageType) *event.MessageEventCont
 
 // Size is how many bytes body and formatted_body take in the event's JSON.
 func Size(c *event.MessageEventContent) int {
-	return jsonLen(c.Body) + jsonLen(c.FormattedBody)
+	return jsonBytes(c.Body) + jsonBytes(c.FormattedBody)
 }
 
-func jsonLen(s string) int {
+// jsonBytes measures a string as it will be escaped in event JSON, without
+// the quotes. It is additive, as richtext.Measure requires.
+func jsonBytes(s string) int {
 	b, _ := json.Marshal(s) // a string always marshals
 	return len(b) - 2
 }
-
-// jsonBytes measures a string as it will be escaped in event JSON.
-// It is additive, as richtext.Measure requires.
-func jsonBytes(s string) int { return jsonLen(s) }
 
 // SplitContent renders a text as one or more contents whose body and
 // formatted_body together take at most limit bytes of JSON each, split at
