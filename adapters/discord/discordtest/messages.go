@@ -254,12 +254,13 @@ func (s *Server) insertLocked(id string, ch *discordgo.Channel, author *discordg
 	}
 	if body.Embeds != nil {
 		for _, e := range *body.Embeds {
-			if e != nil {
-				if e.Type == "" {
-					e.Type = discordgo.EmbedTypeRich
-				}
-				msg.Embeds = append(msg.Embeds, e)
+			if e == nil {
+				continue
 			}
+			if e.Type == "" {
+				e.Type = discordgo.EmbedTypeRich
+			}
+			msg.Embeds = append(msg.Embeds, e)
 		}
 	}
 	if ref := body.MessageReference; ref != nil {
