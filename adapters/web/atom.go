@@ -105,7 +105,8 @@ func (s *Site) serveAtom(w http.ResponseWriter, r *http.Request) {
 		Links: []atomLink{{Rel: "self", Type: "application/atom+xml", Href: page + "/comments.atom"}, {Rel: "alternate", Type: "text/html", Href: page}},
 	}
 	updated := v.Article.Published
-	// Newest first, removed comments left out.
+	// Newest first, as feed readers show them. A removed comment has no
+	// entry: its text and author are gone with it.
 	for i := len(cs) - 1; i >= 0 && len(feed.Entries) < atomMax; i-- {
 		c := cs[i]
 		if !c.Deleted.IsZero() {

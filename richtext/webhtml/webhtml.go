@@ -118,7 +118,8 @@ func wrap(b *strings.Builder, open, close string, children []richtext.Node) {
 	b.WriteString(close)
 }
 
-// Link writes an anchor for a safe target, or just the label otherwise.
+// writeLink writes an anchor for a safe target, or just the label
+// otherwise: a javascript: or data: target must not become clickable.
 func writeLink(b *strings.Builder, target string, label func()) {
 	if !richtext.SafeURL(target) {
 		label()
