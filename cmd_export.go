@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -19,9 +20,12 @@ import (
 // exportCommand prints the feeds Herald polls now (from the config file
 // and added by command), their routes and the mirror links as a config
 // file section an admin can keep: `herald check` accepts it as it is.
+// With -format json it prints the shared discussion model instead (see
+// exportJSON).
 func exportCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("export", "export [-format yaml] [-config FILE] [-data DIR]", stderr)
-	format := fs.String("format", "yaml", "output `FORMAT`; yaml is the only one")
+	fs := newFlagSet("export", "export [-format yaml|json] [-article ID] [-config FILE] [-data DIR]", stderr)
+	format := fs.String("format", "yaml", "output `FORMAT`: yaml (feeds, routes and links as config) or json (articles, posts, comments and mirrors)")
+	article := fs.Int64("article", 0, "with -format json, export only article `ID`")
 	path := fs.String("config", "", "config `FILE` naming the database (default: herald.yaml when it exists, else built-in defaults)")
 	dataDir := fs.String("data", "data", "data `DIR` holding the SQLite database")
 	if err := fs.Parse(args); err != nil {
@@ -31,8 +35,13 @@ func exportCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fs.Usage()
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if *format != "yaml" {
-		return fmt.Errorf("-format %q: only yaml is supported", *format)
+	switch {
+	case *format != "yaml" && *format != "json":
+		return fmt.Errorf("-format %q: yaml or json", *format)
+	case *article < 0:
+		return fmt.Errorf("-article %d: an article id is positive", *article)
+	case *article != 0 && *format != "json":
+		return errors.New("-article goes with -format json")
 	}
 	cfg, err := loadRunConfig(*path)
 	if err != nil {
@@ -43,7 +52,12 @@ func exportCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer db.Close()
-	out, err := exportYAML(ctx, db, cfg, time.Now())
+	var out []byte
+	if *format == "json" {
+		out, err = exportJSON(ctx, db, *article, time.Now())
+	} else {
+		out, err = exportYAML(ctx, db, cfg, time.Now())
+	}
 	if err != nil {
 		return err
 	}
