@@ -50,9 +50,11 @@ func (c *idConn) PostComment(_ context.Context, _ bot.PostRef, _ bot.Comment, ke
 	return c.ids(key), nil
 }
 
-func (c *idConn) EditArticle(context.Context, bot.PostRef, bot.Article) error               { return nil }
-func (c *idConn) EditComment(context.Context, bot.Place, []bot.RemoteID, bot.Comment) error { return nil }
-func (c *idConn) Delete(context.Context, bot.Place, []bot.RemoteID) error                   { return nil }
+func (c *idConn) EditArticle(context.Context, bot.PostRef, bot.Article) error { return nil }
+func (c *idConn) EditComment(context.Context, bot.Place, []bot.RemoteID, bot.Comment) error {
+	return nil
+}
+func (c *idConn) Delete(context.Context, bot.Place, []bot.RemoteID) error { return nil }
 
 // drain runs a deliverer until no outbox row is pending.
 func drain(t *testing.T, db *store.DB, conns map[bot.Platform]bot.Connector) {
