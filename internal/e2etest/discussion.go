@@ -27,13 +27,21 @@ type Thread struct {
 // and waits until the deliverer has posted it to both.
 func (e *Env) PostArticle(key, title string) Thread {
 	e.t.Helper()
+	return e.PostArticleTo(key, title, e.DiscordPlace(), e.MatrixPlace())
+}
+
+// PostArticleTo stores an article delivered to places only and waits until
+// it is posted on both Discord and Matrix (a mirror group may add a place).
+func (e *Env) PostArticleTo(key, title string, places ...bot.Place) Thread {
+	e.t.Helper()
 	ctx := context.Background()
+	var deliveries []bot.Delivery
+	for _, p := range places {
+		deliveries = append(deliveries, bot.Delivery{Place: p, Kind: bot.PostArticle})
+	}
 	res, err := e.DB.Ingest(ctx, e.feedID, []bot.Incoming{{
-		Article: bot.Article{Key: key, GUID: key, Title: title, URL: "https://news.e2e.test/" + key, Hash: key},
-		Deliveries: []bot.Delivery{
-			{Place: e.DiscordPlace(), Kind: bot.PostArticle},
-			{Place: e.MatrixPlace(), Kind: bot.PostArticle},
-		},
+		Article:    bot.Article{Key: key, GUID: key, Title: title, URL: "https://news.e2e.test/" + key, Hash: key},
+		Deliveries: deliveries,
 	}})
 	if err != nil {
 		e.t.Fatalf("e2etest: ingest article %s: %v", key, err)
