@@ -85,7 +85,7 @@ ON CONFLICT (feed_id, key) DO NOTHING RETURNING id`,
 		if err != nil {
 			return fmt.Errorf("insert digest article: %w", err)
 		}
-		return enqueueLinked(ctx, tx, []bot.OutboxRow{{Kind: bot.PostArticle, Target: place, ArticleID: id,
+		return enqueueLinked(ctx, tx, &linkIndex{}, []bot.OutboxRow{{Kind: bot.PostArticle, Target: place, ArticleID: id,
 			Key: bot.OutboxKey(string(bot.PostArticle), strconv.FormatInt(id, 10), string(place.Platform), string(place.Channel))}})
 	})
 	if err != nil {

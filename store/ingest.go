@@ -41,6 +41,7 @@ func (d *DB) Ingest(ctx context.Context, feedID int64, items []bot.Incoming) ([]
 	var out []bot.IngestResult
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
+		links := &linkIndex{}
 		dead, have, err := lookupKeys(ctx, tx, feedID, keys)
 		if err != nil {
 			return err
@@ -52,7 +53,7 @@ func (d *DB) Ingest(ctx context.Context, feedID int64, items []bot.Incoming) ([]
 				continue
 			}
 			k, ok := have[key]
-			r, now, err := ingestOne(ctx, tx, feedID, in, k, ok)
+			r, now, err := ingestOne(ctx, tx, links, feedID, in, k, ok)
 			if err != nil {
 				return fmt.Errorf("article %q: %w", key, err)
 			}
@@ -118,7 +119,7 @@ func lookupKeys(ctx context.Context, tx *sql.Tx, feedID int64, keys []string) (m
 
 // ingestOne stores one item that is not tombstoned; k is the stored
 // article when found. It returns the outcome and the article as stored now.
-func ingestOne(ctx context.Context, tx *sql.Tx, feedID int64, in bot.Incoming, k known, found bool) (bot.IngestResult, known, error) {
+func ingestOne(ctx context.Context, tx *sql.Tx, links *linkIndex, feedID int64, in bot.Incoming, k known, found bool) (bot.IngestResult, known, error) {
 	a := in.Article
 	if found && k.hash == a.Hash {
 		return bot.IngestResult{ArticleID: k.id, Outcome: bot.ArticleUnchanged}, k, nil
@@ -149,7 +150,7 @@ ON CONFLICT (feed_id, key) DO NOTHING RETURNING id`,
 				rows = append(rows, bot.OutboxRow{Kind: kind, Target: dl.Place, ArticleID: id, NotBefore: dl.NotBefore,
 					Key: bot.OutboxKey(string(kind), strconv.FormatInt(id, 10), string(dl.Place.Platform), string(dl.Place.Channel))})
 			}
-			if err := enqueueLinked(ctx, tx, rows); err != nil {
+			if err := enqueueLinked(ctx, tx, links, rows); err != nil {
 				return bot.IngestResult{}, k, err
 			}
 			return bot.IngestResult{ArticleID: id, Outcome: bot.ArticleNew}, known{id: id, hash: a.Hash}, nil

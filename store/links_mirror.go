@@ -21,7 +21,7 @@ import (
 //
 // Links tie article threads only: a top-level message in a linked channel
 // is not relayed (the relay ignores events outside article threads).
-func withLinked(ctx context.Context, tx *sql.Tx, rows []bot.OutboxRow) ([]bot.OutboxRow, error) {
+func withLinked(ctx context.Context, tx *sql.Tx, links *linkIndex, rows []bot.OutboxRow) ([]bot.OutboxRow, error) {
 	type target struct {
 		article int64
 		place   bot.Place
@@ -35,7 +35,7 @@ func withLinked(ctx context.Context, tx *sql.Tx, rows []bot.OutboxRow) ([]bot.Ou
 		if r.Kind != bot.PostArticle || r.ArticleID == 0 {
 			continue
 		}
-		linked, err := linkedPlaces(ctx, tx, r.Target)
+		linked, err := links.others(ctx, tx, r.Target)
 		if err != nil {
 			return nil, err
 		}
@@ -52,26 +52,65 @@ func withLinked(ctx context.Context, tx *sql.Tx, rows []bot.OutboxRow) ([]bot.Ou
 	return out, nil
 }
 
-// linkedPlaces lists the other places of p's mirror group, none when p is
-// in no group.
-func linkedPlaces(ctx context.Context, tx *sql.Tx, p bot.Place) ([]bot.Place, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT l.platform, l.channel FROM links l
-	JOIN links me ON me.group_id = l.group_id AND me.platform = $1 AND me.channel = $2
-WHERE NOT (l.platform = $1 AND l.channel = $2) ORDER BY l.id`, string(p.Platform), string(p.Channel))
-	if err != nil {
-		return nil, fmt.Errorf("find the places linked with %s: %w", p, err)
+// linkIndex is the mirror groups as one transaction sees them, read on
+// first use: a batch of new articles costs one query for its links, not
+// one per row (the table is small: a row per linked place).
+type linkIndex struct {
+	loaded bool
+	groups map[bot.Place][]bot.Place // place → every place of its group, itself included
+}
+
+// others lists the other places of p's mirror group, none when p is in no
+// group.
+func (l *linkIndex) others(ctx context.Context, tx *sql.Tx, p bot.Place) ([]bot.Place, error) {
+	if !l.loaded {
+		if err := l.load(ctx, tx); err != nil {
+			return nil, err
+		}
 	}
-	places, err := scanPlaces(rows)
-	if err != nil {
-		return nil, fmt.Errorf("find the places linked with %s: %w", p, err)
+	var out []bot.Place
+	for _, q := range l.groups[p] {
+		if q != p {
+			out = append(out, q)
+		}
 	}
-	return places, nil
+	return out, nil
+}
+
+func (l *linkIndex) load(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT group_id, platform, channel FROM links ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("read the mirror groups: %w", err)
+	}
+	defer rows.Close()
+	byGroup := map[string][]bot.Place{}
+	var order []bot.Place
+	group := map[bot.Place]string{}
+	for rows.Next() {
+		var g string
+		var p bot.Place
+		if err := rows.Scan(&g, &p.Platform, &p.Channel); err != nil {
+			return fmt.Errorf("read the mirror groups: %w", err)
+		}
+		byGroup[g] = append(byGroup[g], p)
+		group[p] = g
+		order = append(order, p)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read the mirror groups: %w", err)
+	}
+	l.groups = make(map[bot.Place][]bot.Place, len(order))
+	for _, p := range order {
+		l.groups[p] = byGroup[group[p]]
+	}
+	l.loaded = true
+	return nil
 }
 
 // enqueueLinked enqueues rows and the rows their targets' mirror groups
 // add (see withLinked), in tx.
-func enqueueLinked(ctx context.Context, tx *sql.Tx, rows []bot.OutboxRow) error {
-	all, err := withLinked(ctx, tx, rows)
+func enqueueLinked(ctx context.Context, tx *sql.Tx, links *linkIndex, rows []bot.OutboxRow) error {
+	all, err := withLinked(ctx, tx, links, rows)
 	if err != nil {
 		return err
 	}

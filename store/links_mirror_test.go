@@ -31,7 +31,7 @@ func pendingPosts(t *testing.T, db *store.DB, articleID int64) []string {
 }
 
 func TestIngestPostsToLinkedPlaces(t *testing.T) {
-	d1, d2, m1 := discord("1"), discord("2"), matrix("!a:x.org")
+	d1, d2, d3, m1, m2, m3 := discord("1"), discord("2"), discord("3"), matrix("!a:x.org"), matrix("!b:x.org"), matrix("!c:x.org")
 	tests := []struct {
 		name   string
 		routes []bot.Place
@@ -41,13 +41,17 @@ func TestIngestPostsToLinkedPlaces(t *testing.T) {
 		{"routed to the Matrix room only", []bot.Place{m1}, []string{"discord:1", "matrix:!a:x.org"}},
 		{"routed to both linked places", []bot.Place{d1, m1}, []string{"discord:1", "matrix:!a:x.org"}},
 		{"routed to an unlinked channel", []bot.Place{d2}, []string{"discord:2"}},
+		{"routed into the group of three", []bot.Place{m2}, []string{"discord:3", "matrix:!b:x.org", "matrix:!c:x.org"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
 				ctx := ctxFor(t)
-				if err := db.LinkPlaces(ctx, d1, m1); err != nil {
-					t.Fatal(err)
+				// Two groups: {d1, m1} and {d3, m2, m3}.
+				for _, pair := range [][2]bot.Place{{d1, m1}, {d3, m2}, {d3, m3}} {
+					if err := db.LinkPlaces(ctx, pair[0], pair[1]); err != nil {
+						t.Fatal(err)
+					}
 				}
 				f := mustAddFeed(t, db, "https://news.example/feed.xml", bot.FromCommand, tc.routes...)
 				in := []bot.Incoming{{Article: article("one", "h1"), Deliveries: deliveries(tc.routes...)}}

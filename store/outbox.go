@@ -49,7 +49,7 @@ func (d *DB) Enqueue(ctx context.Context, rows ...bot.OutboxRow) error {
 		return nil
 	}
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
-		return enqueueLinked(ctx, tx, rows)
+		return enqueueLinked(ctx, tx, &linkIndex{}, rows)
 	})
 	if err != nil {
 		return fmt.Errorf("enqueue: %w", err)
