@@ -268,6 +268,7 @@ func (p *Poller) Run(ctx context.Context) error {
 		inflight = map[string]int{}
 		active   = map[int64]bool{} // queued or polling: a re-lease of ours must not poll it twice
 		running  int
+		moreDue  bool // the last lease got all it asked for
 		done     = make(chan leased)
 		tick     = time.NewTimer(0)
 	)
@@ -312,6 +313,13 @@ func (p *Poller) Run(ctx context.Context) error {
 			inflight[l.host]--
 			running--
 			delete(active, l.feed.ID)
+			// The last lease was cut short by its room: more feeds are
+			// due now. Lease again at once rather than at the next tick,
+			// which would cap polling at 2×Workers feeds per tick (16/s).
+			if moreDue && len(queue) < p.opt.Workers {
+				moreDue = false
+				tick.Reset(0)
+			}
 		case <-tick.C:
 			// Lease no more than can start soon, so feeds do not sit in our
 			// queue while another instance could poll them.
@@ -321,6 +329,7 @@ func (p *Poller) Run(ctx context.Context) error {
 				// feeds are still due, i.e. until each poll is recorded; ask
 				// for that many more so other feeds are not starved.
 				fs, err := p.store.LeaseDueFeeds(ctx, p.opt.Owner, at, p.opt.Lease, room+len(active))
+				moreDue = len(fs) >= room+len(active)
 				if err != nil && ctx.Err() == nil {
 					p.log.Error("lease due feeds", slog.String("error", err.Error()))
 				}

@@ -91,7 +91,7 @@ func (s *scaleServer) config(n int, schedule string) string {
 	for i := range n {
 		fmt.Fprintf(&b, "  - url: %s/f/%d.xml\n    schedule: %q\n", s.srv.URL, i, schedule)
 	}
-	b.WriteString("fetch:\n  jitter: 0s\n  per_host: 8\n  allow: [127.0.0.1/32]\nlog:\n  level: warn\n")
+	b.WriteString("fetch:\n  jitter: 0s\n  per_host: 8\n  allow: [127.0.0.1/32]\nlog:\n  level: info\n")
 	return b.String()
 }
 
