@@ -150,7 +150,7 @@ func (c *Commands) link(ctx context.Context, k *call) Reply {
 	if err != nil {
 		return failure("link: %v", err)
 	}
-	return public("Linked %s with %s: their discussions are mirrored.", here, other)
+	return public("Linked %s with %s: articles posted to one from now on are posted to both, and their threads mirrored. Messages outside article threads are not relayed.", here, other)
 }
 
 func (c *Commands) unlink(ctx context.Context, k *call) Reply {
@@ -172,7 +172,7 @@ func (c *Commands) unlink(ctx context.Context, k *call) Reply {
 	if err != nil {
 		return failure("unlink: %v", err)
 	}
-	return public("Unlinked %s: its discussions are no longer mirrored with its group.", p)
+	return public("Unlinked %s: articles posted to its group from now on are no longer posted here; threads already shared stay mirrored.", p)
 }
 
 func (c *Commands) status(ctx context.Context, k *call) Reply {
