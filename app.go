@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -36,7 +35,7 @@ var exampleFeed []byte
 const shutdownGrace = 3 * time.Second
 
 // runApp assembles Herald from cfg and runs it until ctx ends.
-func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Logger, stdout io.Writer) error {
+func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Logger) error {
 	if cfg.Database.Driver == config.SQLite {
 		// One process per SQLite database: a second one would fight over
 		// leases it cannot coordinate.
@@ -65,33 +64,54 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 	if err := db.SyncConfigFeeds(ctx, specs); err != nil {
 		return fmt.Errorf("apply the config's feeds: %w", err)
 	}
+	d, err := assemble(cfg, dataDir, db, log)
+	if err != nil {
+		return err
+	}
+	// SIGHUP reloads the config; caught from here on, so it never kills us.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	return d.run(ctx, hup, len(specs))
+}
 
-	owner := instanceID()
+// herald is the running daemon: its parts, built by assemble and started by run.
+type herald struct {
+	cfg        *config.Config
+	log        *slog.Logger
+	owner      string
+	server     *web.Server
+	poller     *bot.Poller
+	digester   *bot.Digester
+	deliverer  *bot.Deliverer
+	importer   *bot.Importer
+	relay      *bot.Relay
+	tree       *bot.Commands
+	reload     *reloader
+	connectors map[bot.Platform]bot.Connector
+	meter      *metrics.Metrics
+	db         *store.DB
+}
+
+// assemble builds every part from the config; nothing runs yet.
+func assemble(cfg *config.Config, dataDir string, db *store.DB, log *slog.Logger) (*herald, error) {
+	d := &herald{cfg: cfg, log: log, owner: instanceID(), db: db, connectors: map[bot.Platform]bot.Connector{}}
 	loc, err := time.LoadLocation(cfg.Defaults.Timezone)
 	if err != nil {
-		return fmt.Errorf("defaults.timezone: %w", err)
+		return nil, fmt.Errorf("defaults.timezone: %w", err)
 	}
-	fetchOpts := feeds.Options{
-		Version:       version,
-		UserAgent:     cfg.Fetch.UserAgent,
-		MaxBody:       int64(cfg.Fetch.MaxBody),
-		Timeout:       cfg.Fetch.Timeout.Std(),
-		HeaderTimeout: cfg.Fetch.HeaderTimeout.Std(),
-		MaxRedirects:  cfg.Fetch.MaxRedirects,
-		Allow:         cfg.Fetch.Allow,
-	}
-	fetcher, err := feeds.NewFetcher(fetchOpts)
+	webLoc, err := time.LoadLocation(cfg.Web.Timezone)
 	if err != nil {
-		return fmt.Errorf("fetch.allow: %w", err)
+		return nil, fmt.Errorf("web.timezone: %w", err)
 	}
-	// Feeds added by chat command must not read the server's files.
-	fetchOpts.DenyFiles = true
-	commandFetcher, err := feeds.NewFetcher(fetchOpts)
+	fetcher, commandFetcher, err := newFetchers(cfg)
 	if err != nil {
-		return fmt.Errorf("fetch.allow: %w", err)
+		return nil, err
 	}
-	meter := metrics.New()
-	meter.WatchOutbox(outboxDepths(db), time.Now)
+	part := func(name string) *slog.Logger { return log.With(slog.String("part", name)) }
+
+	d.meter = metrics.New()
+	d.meter.WatchOutbox(outboxDepths(db), time.Now)
 	health := web.NewHealth()
 	health.Add("store", func(ctx context.Context) (string, error) {
 		if err := db.Ping(ctx); err != nil {
@@ -99,29 +119,29 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 		}
 		return "ok", nil
 	})
-	connectors := map[bot.Platform]bot.Connector{}
 	routes := newRouteTable(cfg)
-	adapters, err := chatAdapters(cfg, db, log, routes, meter)
+	adapters, err := chatAdapters(cfg, db, log, routes, d.meter)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, a := range adapters {
 		health.Add(a.name, a.probe)
 		if a.conn != nil {
-			connectors[a.conn.Name()] = a.conn
+			d.connectors[a.conn.Name()] = a.conn
 		} else {
 			log.Info(a.name+" is off", slog.String("reason", a.offReason))
 		}
 	}
-	deliverer := bot.NewDeliverer(db, connectors, bot.DeliverOptions{
-		Owner:    owner,
+
+	d.deliverer = bot.NewDeliverer(db, d.connectors, bot.DeliverOptions{
+		Owner:    d.owner,
 		Lease:    cfg.Cluster.OutboxLease.Std(),
-		Observer: meter,
-		Logger:   log.With(slog.String("part", "deliverer")),
+		Observer: d.meter,
+		Logger:   part("deliverer"),
 	})
 	firstPost := cfg.Defaults.FirstPost
-	poller, err := bot.NewPoller(db, fetcher, time.Now, log.With(slog.String("part", "poller")), bot.PollerOptions{
-		Owner:           owner,
+	d.poller, err = bot.NewPoller(db, fetcher, time.Now, part("poller"), bot.PollerOptions{
+		Owner:           d.owner,
 		DefaultSchedule: cfg.Defaults.Schedule,
 		Location:        loc,
 		PerHost:         cfg.Fetch.PerHost,
@@ -130,45 +150,62 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 		MaxAge:          cfg.Defaults.MaxAge.Std(),
 		FirstPost:       &firstPost,
 		MaxFailures:     cfg.Fetch.MaxFailures,
-		Notify:          deliverer.Kick,
+		Notify:          d.deliverer.Kick,
 		CommandFetch:    commandFetcher,
 		Lease:           cfg.Cluster.FeedLease.Std(),
-		Observer:        meter,
+		Observer:        d.meter,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
+	d.digester = bot.NewDigester(db, time.Now, part("digests"), loc, 0)
+	d.digester.Notify = d.deliverer.Kick
+	rules, err := bot.NewRules(db, cfg.Moderation, bot.RulesOptions{Notify: d.deliverer.Kick, Logger: part("moderation")})
+	if err != nil {
+		return nil, fmt.Errorf("moderation: %w", err)
+	}
+	d.relay = bot.NewRelay(db, bot.RelayOptions{Moderator: rules, Logger: part("relay"), Notify: d.deliverer.Kick})
 
-	digester := bot.NewDigester(db, time.Now, log.With(slog.String("part", "digests")), loc, 0)
-	digester.Notify = deliverer.Kick
-	rules, err := bot.NewRules(db, cfg.Moderation, bot.RulesOptions{Notify: deliverer.Kick, Logger: log.With(slog.String("part", "moderation"))})
+	d.server = web.NewServer(health, part("web"))
+	site, err := web.NewSite(db, web.SiteOptions{Title: cfg.Web.Title, BaseURL: cfg.Web.BaseURL, Location: webLoc, Logger: part("web")})
 	if err != nil {
-		return fmt.Errorf("moderation: %w", err)
+		return nil, err
 	}
-	relay := bot.NewRelay(db, bot.RelayOptions{Moderator: rules, Logger: log.With(slog.String("part", "relay")), Notify: deliverer.Kick})
-	server := web.NewServer(health, log.With(slog.String("part", "web")))
-	webLoc, err := time.LoadLocation(cfg.Web.Timezone)
-	if err != nil {
-		return fmt.Errorf("web.timezone: %w", err)
-	}
-	site, err := web.NewSite(db, web.SiteOptions{Title: cfg.Web.Title, BaseURL: cfg.Web.BaseURL, Location: webLoc,
-		Logger: log.With(slog.String("part", "web"))})
-	if err != nil {
-		return err
-	}
-	site.Mount(server)
-	server.Handle("GET /metrics", meter.Handler(log.With(slog.String("part", "metrics"))))
+	site.Mount(d.server)
+	d.server.Handle("GET /metrics", d.meter.Handler(part("metrics")))
 	// The news sites' own comments, for feeds with import_comments; the
 	// importer reads only http(s) comment feeds, never local files.
-	importer := bot.NewImporter(db, fetcher, relay, bot.ImporterOptions{Logger: log.With(slog.String("part", "comment_import"))})
-	tree := commandTree(cfg, db, commandFetcher, loc, deliverer.Kick, adapters, routes, log.With(slog.String("part", "commands")))
-	// SIGHUP reloads the config; caught from here on, so it never kills us.
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	reload := &reloader{path: cfg.File, dataDir: dataDir, store: db, routes: routes, tree: tree, rules: rules, log: log.With(slog.String("part", "reload"))}
+	d.importer = bot.NewImporter(db, fetcher, d.relay, bot.ImporterOptions{Logger: part("comment_import")})
+	d.tree = commandTree(cfg, db, commandFetcher, loc, d.deliverer.Kick, adapters, routes, part("commands"))
+	d.reload = &reloader{path: cfg.File, dataDir: dataDir, store: db, routes: routes, tree: d.tree, rules: rules, log: part("reload")}
+	return d, nil
+}
 
-	// Every part runs until ctx ends; the first to fail stops the rest.
+// newFetchers makes the fetcher for the config's feeds and the one for
+// feeds added by chat command, which must not read the server's files.
+func newFetchers(cfg *config.Config) (fromConfig, fromCommand *feeds.Fetcher, err error) {
+	opts := feeds.Options{
+		Version:       version,
+		UserAgent:     cfg.Fetch.UserAgent,
+		MaxBody:       int64(cfg.Fetch.MaxBody),
+		Timeout:       cfg.Fetch.Timeout.Std(),
+		HeaderTimeout: cfg.Fetch.HeaderTimeout.Std(),
+		MaxRedirects:  cfg.Fetch.MaxRedirects,
+		Allow:         cfg.Fetch.Allow,
+	}
+	if fromConfig, err = feeds.NewFetcher(opts); err != nil {
+		return nil, nil, fmt.Errorf("fetch.allow: %w", err)
+	}
+	opts.DenyFiles = true
+	if fromCommand, err = feeds.NewFetcher(opts); err != nil {
+		return nil, nil, fmt.Errorf("fetch.allow: %w", err)
+	}
+	return fromConfig, fromCommand, nil
+}
+
+// run starts every part and waits until ctx ends or one part fails, then
+// gives the parts shutdownGrace to stop.
+func (d *herald) run(ctx context.Context, hup <-chan os.Signal, feedCount int) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var wg sync.WaitGroup
@@ -181,27 +218,28 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 			}
 		}()
 	}
+	log := d.log
 	start("web", func(ctx context.Context) error {
-		return server.Serve(ctx, cfg.Web.Listen, func(addr net.Addr) {
+		return d.server.Serve(ctx, d.cfg.Web.Listen, func(addr net.Addr) {
 			log.Info("serving http", slog.String("addr", "http://"+addr.String()))
 		})
 	})
-	start("poller", poller.Run)
-	start("digests", digester.Run)
-	start("deliverer", deliverer.Run)
-	start("comment_import", importer.Run)
+	start("poller", d.poller.Run)
+	start("digests", d.digester.Run)
+	start("deliverer", d.deliverer.Run)
+	start("comment_import", d.importer.Run)
 	start("commands", func(ctx context.Context) error {
-		return serveCommands(ctx, tree, connectors, reload, hup, log.With(slog.String("part", "commands")))
+		return serveCommands(ctx, d.tree, d.connectors, d.reload, hup, log.With(slog.String("part", "commands")))
 	})
-	for _, c := range connectors {
+	for _, c := range d.connectors {
 		clog := log.With(slog.String("part", string(c.Name())))
-		run, in := clusterParts(c, db, relay, meter, cfg.Cluster.LeaderRetry.Std(), clog)
+		run, in := clusterParts(c, d.db, d.relay, d.meter, d.cfg.Cluster.LeaderRetry.Std(), clog)
 		start(string(c.Name()), func(ctx context.Context) error {
 			return superviseConnector(ctx, run, in, clog)
 		})
 	}
-	log.Info("herald running", slog.String("version", version), slog.String("instance", owner),
-		slog.Int("feeds", len(specs)), slog.String("database", cfg.Database.Driver))
+	log.Info("herald running", slog.String("version", version), slog.String("instance", d.owner),
+		slog.Int("feeds", feedCount), slog.String("database", d.cfg.Database.Driver))
 
 	<-ctx.Done()
 	stopped := make(chan struct{})

@@ -22,7 +22,7 @@ type runFlags struct {
 }
 
 // runCommand runs the daemon until ctx ends (SIGINT or SIGTERM).
-func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runCommand(ctx context.Context, args []string, _, stderr io.Writer) error {
 	fs := newFlagSet("run", "run [-config FILE] [-listen ADDR] [-data DIR] [-log-level LEVEL]", stderr)
 	var f runFlags
 	fs.StringVar(&f.configPath, "config", "", "config `FILE` (default: herald.yaml when it exists, else built-in defaults with the bundled example feed)")
@@ -53,7 +53,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	for _, w := range cfg.Warnings {
 		log.Warn("config", slog.String("warning", w.String()))
 	}
-	return runApp(ctx, cfg, f.dataDir, log, stdout)
+	return runApp(ctx, cfg, f.dataDir, log)
 }
 
 // loadRunConfig reads the config the daemon runs on. With no -config it
