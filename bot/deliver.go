@@ -62,7 +62,7 @@ func (o DeliverOptions) withDefaults() DeliverOptions {
 
 // deliverKinds are the outbox rows the deliverer sends; digest entries
 // belong to the digest builder.
-var deliverKinds = []OutboxKind{PostArticle, EditArticle, PostComment, EditComment, DeleteComment}
+var deliverKinds = []OutboxKind{PostArticle, EditArticle, PostComment, EditComment, DeleteComment, ReactAdd, ReactRemove}
 
 // Deliverer sends outbox rows through the connectors and records what they
 // created. Several deliverers (one per instance) may share a store: rows are

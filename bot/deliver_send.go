@@ -50,6 +50,8 @@ func (d *Deliverer) send(ctx context.Context, row OutboxRow) (recordFunc, error)
 		return d.sendCommentEdit(ctx, conn, row)
 	case DeleteComment:
 		return d.sendCommentDelete(ctx, conn, row)
+	case ReactAdd, ReactRemove:
+		return d.sendReaction(ctx, conn, row)
 	}
 	return nil, fmt.Errorf("outbox row kind %q is not the deliverer's: %w", row.Kind, ErrPermanent)
 }

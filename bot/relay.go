@@ -293,7 +293,7 @@ func (r *Relay) react(ctx context.Context, commentID int64, ev Event) error {
 	if by.Platform == "" {
 		by.Platform = ev.Place.Platform
 	}
-	if err := r.store.React(ctx, commentID, by, ev.Emoji, ev.Kind == ReactionAdded); err != nil {
+	if err := r.store.ReactAt(ctx, commentID, by, ev.Emoji, ev.Kind == ReactionAdded, ev.Place); err != nil {
 		return fmt.Errorf("count reaction: %w", err)
 	}
 	return nil

@@ -82,9 +82,22 @@ type RelayStore interface {
 	// as "comment removed"), oldest first.
 	Comments(ctx context.Context, articleID int64) ([]Comment, error)
 
-	// React records (add) or removes one person's reaction to a comment.
-	// Adding twice or removing what is not there changes nothing.
-	React(ctx context.Context, commentID int64, by Author, emoji string, add bool) error
+	// ReactAt records (add) or removes one person's reaction, made in place
+	// at, to a comment. Adding twice or removing what is not there changes
+	// nothing.
+	//
+	// Mirroring: a reaction is mirrored as the bot's own reaction with the
+	// same emoji on the other copies of the comment — its mirrors, and its
+	// original when the reaction was made on a mirror — once per emoji.
+	// Platforms cannot show who reacted through the bot, so one bot reaction
+	// per emoji is the honest aggregate; the web shows the per-emoji counts.
+	// So when the emoji's total on the comment goes 0→1, ReactAt enqueues a
+	// ReactAdd row for every place holding a copy (or being sent one) except
+	// at; when it goes 1→0 it enqueues a ReactRemove row for every such place,
+	// at included (the bot reacted there if the first reaction was made
+	// elsewhere). The rows are written in the same transaction as the count
+	// and join the comment's lanes, so they go out after its mirror.
+	ReactAt(ctx context.Context, commentID int64, by Author, emoji string, add bool, at Place) error
 	// Reactions counts a comment's reactions by emoji.
 	Reactions(ctx context.Context, commentID int64) (map[string]int, error)
 }

@@ -85,6 +85,10 @@ const (
 	PostComment   OutboxKind = "post_comment"
 	EditComment   OutboxKind = "edit_comment"
 	DeleteComment OutboxKind = "delete_comment"
+	// ReactAdd and ReactRemove put or take back the bot's reaction with
+	// OutboxRow.Emoji on a copy of a comment (see RelayStore.ReactAt).
+	ReactAdd    OutboxKind = "react_add"
+	ReactRemove OutboxKind = "react_remove"
 )
 
 // OutboxState is where a row is in its life.
@@ -106,6 +110,7 @@ type OutboxRow struct {
 	Target    Place
 	ArticleID int64
 	CommentID int64
+	Emoji     string // ReactAdd, ReactRemove: the reaction; "" for other kinds
 	Key       string
 	State     OutboxState
 	Attempts  int

@@ -11,14 +11,14 @@ import (
 	"github.com/heraldchat/herald/bot"
 )
 
-const outboxCols = `id, kind, platform, channel, COALESCE(article_id, 0), COALESCE(comment_id, 0), key, state,
+const outboxCols = `id, kind, platform, channel, COALESCE(article_id, 0), COALESCE(comment_id, 0), emoji, key, state,
 	attempts, not_before, last_error, created`
 
 func scanOutbox(s scanner) (bot.OutboxRow, error) {
 	var r bot.OutboxRow
 	var kind, state string
 	var notBefore, created int64
-	err := s.Scan(&r.ID, &kind, &r.Target.Platform, &r.Target.Channel, &r.ArticleID, &r.CommentID, &r.Key, &state,
+	err := s.Scan(&r.ID, &kind, &r.Target.Platform, &r.Target.Channel, &r.ArticleID, &r.CommentID, &r.Emoji, &r.Key, &state,
 		&r.Attempts, &notBefore, &r.LastError, &created)
 	if err != nil {
 		return bot.OutboxRow{}, err
@@ -67,11 +67,11 @@ func enqueue(ctx context.Context, tx *sql.Tx, r bot.OutboxRow) error {
 		return fmt.Errorf("outbox row %s: no target place", r.Key)
 	}
 	now := nowMS()
-	_, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, platform, channel, article_id, comment_id, key, not_before, created, updated)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+	_, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, platform, channel, article_id, comment_id, emoji, key, not_before, created, updated)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
 ON CONFLICT (key) DO NOTHING`,
 		string(r.Kind), string(r.Target.Platform), string(r.Target.Channel), nullID(r.ArticleID), nullID(r.CommentID),
-		r.Key, ms(r.NotBefore), now)
+		r.Emoji, r.Key, ms(r.NotBefore), now)
 	if err != nil {
 		return fmt.Errorf("queue %s %s to %s: %w", r.Kind, r.Key, r.Target, err)
 	}

@@ -101,23 +101,6 @@ WHERE comment_id = $1 ORDER BY platform, channel, part, id`, commentID)
 	return out, nil
 }
 
-// React adds or removes one person's reaction to a comment.
-func (d *DB) React(ctx context.Context, commentID int64, by bot.Author, emoji string, add bool) error {
-	var err error
-	if add {
-		_, err = d.write.ExecContext(ctx, `INSERT INTO reactions (comment_id, platform, author_id, emoji, created)
-VALUES ($1, $2, $3, $4, $5) ON CONFLICT (comment_id, platform, author_id, emoji) DO NOTHING`,
-			commentID, string(by.Platform), string(by.ID), emoji, nowMS())
-	} else {
-		_, err = d.write.ExecContext(ctx, `DELETE FROM reactions
-WHERE comment_id = $1 AND platform = $2 AND author_id = $3 AND emoji = $4`, commentID, string(by.Platform), string(by.ID), emoji)
-	}
-	if err != nil {
-		return fmt.Errorf("reaction %q of %s:%s to comment %d: %w", emoji, by.Platform, by.ID, commentID, err)
-	}
-	return nil
-}
-
 // Reactions counts a comment's reactions by emoji.
 func (d *DB) Reactions(ctx context.Context, commentID int64) (map[string]int, error) {
 	rows, err := d.read.QueryContext(ctx, `SELECT emoji, COUNT(*) FROM reactions WHERE comment_id = $1 GROUP BY emoji`, commentID)

@@ -27,10 +27,13 @@ import (
 // Intents are the gateway intents Herald asks for: GUILDS (channels and
 // threads: THREAD_CREATE tells which channel is a thread of which parent),
 // GUILD_MESSAGES (MESSAGE_CREATE/UPDATE/DELETE in guild channels and
-// threads) and MESSAGE_CONTENT (privileged: without it the content of
-// members' messages arrives empty and there would be nothing to mirror).
-// Interactions arrive without any intent.
-const Intents = discordgo.IntentGuilds | discordgo.IntentGuildMessages | discordgo.IntentMessageContent
+// threads), MESSAGE_CONTENT (privileged: without it the content of
+// members' messages arrives empty and there would be nothing to mirror) and
+// GUILD_MESSAGE_REACTIONS (MESSAGE_REACTION_ADD/REMOVE: reactions are
+// counted per comment and mirrored; not privileged). Interactions arrive
+// without any intent.
+const Intents = discordgo.IntentGuilds | discordgo.IntentGuildMessages | discordgo.IntentMessageContent |
+	discordgo.IntentGuildMessageReactions
 
 // RouteOptions are the per-place choices the adapter needs to post.
 type RouteOptions struct {

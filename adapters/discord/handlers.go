@@ -50,6 +50,12 @@ func (a *Adapter) Run(ctx context.Context, in bot.Inbox) error {
 		a.sess.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageCreate) {
 			a.onMessage(ctx, in, bot.MessageCreated, m.Message)
 		}),
+		a.sess.AddHandler(func(_ *discordgo.Session, r *discordgo.MessageReactionAdd) {
+			a.onReaction(ctx, in, bot.ReactionAdded, r.MessageReaction, r.Member)
+		}),
+		a.sess.AddHandler(func(_ *discordgo.Session, r *discordgo.MessageReactionRemove) {
+			a.onReaction(ctx, in, bot.ReactionGone, r.MessageReaction, nil)
+		}),
 		a.sess.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageUpdate) {
 			// Link previews arrive as updates without an edit time; only a
 			// real edit is news.

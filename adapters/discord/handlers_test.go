@@ -150,7 +150,7 @@ func TestIdentify(t *testing.T) {
 	shards := map[[2]int]bool{}
 	for _, id := range ids {
 		if id.Intents != Intents {
-			t.Errorf("got intents %b, want %b (GUILDS, GUILD_MESSAGES, MESSAGE_CONTENT)", id.Intents, Intents)
+			t.Errorf("got intents %b, want %b (GUILDS, GUILD_MESSAGES, MESSAGE_CONTENT, GUILD_MESSAGE_REACTIONS)", id.Intents, Intents)
 		}
 		if id.Shard == nil {
 			t.Fatalf("got no shard in IDENTIFY, want [id, 2]")

@@ -52,6 +52,8 @@ func (s *Server) restRoutes() []route {
 		{pattern: "PATCH /channels/{cid}/messages/{mid}", h: (*Server).editMessage},
 		{pattern: "DELETE /channels/{cid}/messages/{mid}", h: (*Server).deleteMessage},
 		{pattern: "POST /channels/{cid}/messages/{mid}/threads", h: (*Server).threadFromMessage},
+		{pattern: "PUT /channels/{cid}/messages/{mid}/reactions/{emoji}/@me", h: (*Server).putOwnReaction},
+		{pattern: "DELETE /channels/{cid}/messages/{mid}/reactions/{emoji}/@me", h: (*Server).deleteOwnReaction},
 		{pattern: "POST /channels/{cid}/threads", h: (*Server).threadInChannel},
 		{pattern: "GET /guilds/{gid}/threads/active", h: (*Server).activeThreads},
 		{pattern: "POST /channels/{cid}/webhooks", h: (*Server).createWebhook},

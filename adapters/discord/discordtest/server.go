@@ -120,6 +120,7 @@ type Server struct {
 	resumes     int
 	closed      bool
 	gwConnected atomic.Int32
+	reactions   reactionSet // see reactions.go
 }
 
 // record is a message the fake holds, with what the wire shape lacks.
@@ -186,7 +187,7 @@ func New(cfg Config) *Server {
 const everyonePermissions = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages |
 	discordgo.PermissionEmbedLinks | discordgo.PermissionReadMessageHistory |
 	discordgo.PermissionCreatePublicThreads | discordgo.PermissionSendMessagesInThreads |
-	discordgo.PermissionManageWebhooks | discordgo.PermissionAttachFiles
+	discordgo.PermissionManageWebhooks | discordgo.PermissionAttachFiles | discordgo.PermissionAddReactions
 
 // Close stops the server and drops every gateway connection.
 func (s *Server) Close() {
