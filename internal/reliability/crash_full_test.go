@@ -20,3 +20,9 @@ func TestPlatformFaults(t *testing.T) {
 	crashRun{Articles: 50, Comments: 200, Kills: 3, Seed: seed(t), Faults: 0.2, RestartDendrite: true,
 		Discord: discordtest.Config{NoRateLimits: true}}.run(t, "platform faults")
 }
+
+// TestCrashRestartPostgres is TestCrashRestart with herald on PostgreSQL.
+func TestCrashRestartPostgres(t *testing.T) {
+	crashRun{Articles: 50, Comments: 200, Kills: 10, Seed: seed(t), Postgres: true,
+		Discord: discordtest.Config{NoRateLimits: true}}.run(t, "crash-restart postgres")
+}
