@@ -36,6 +36,7 @@ type platforms struct {
 	Room    id.RoomID
 	Member  *discordgo.User // writes on Discord
 	Writer  *mautrix.Client // writes and reads on Matrix
+	Owner   *mautrix.Client // created the room: power 100, a Herald admin there
 	newUser func(prefix string) dendritetest.User
 	apiBase string // where herald finds Discord's REST API; the fake's own URL when empty
 	feeds   string // more feeds: YAML list items for the feeds section
@@ -70,6 +71,7 @@ func newPlatforms(t testing.TB, hs *dendritetest.Server, cfg discordtest.Config)
 
 	p.Bot = p.newUser("herald")
 	owner := p.client(p.newUser("owner"))
+	p.Owner = owner
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
 	resp, err := owner.CreateRoom(ctx, &mautrix.ReqCreateRoom{
