@@ -41,7 +41,24 @@ func FromHTMLWith(s string, o HTMLOptions) Text {
 	for _, n := range nodes {
 		root.AppendChild(n)
 	}
-	return Normalize(Text{Blocks: p.blocks(root, 0)})
+	return Text{Blocks: foldMergedSpace(Normalize(Text{Blocks: p.blocks(root, 0)}).Blocks)}
+}
+
+// foldMergedSpace folds the double spaces that Normalize leaves where it
+// joined two text runs that an element stood between ("a <a></a> b"): a
+// browser collapses white space across inline boundaries too, and the
+// renderers would otherwise write "a  b", which reads back as "a b".
+// Every run was already collapsed by itself, so a double space in a Plain
+// node can only come from such a join; code keeps its spaces (it is not
+// Plain).
+func foldMergedSpace(nodes []Node) []Node {
+	for i := range nodes {
+		if nodes[i].Kind == Plain && strings.Contains(nodes[i].Text, "  ") {
+			nodes[i].Text = collapse(nodes[i].Text)
+		}
+		nodes[i].Children = foldMergedSpace(nodes[i].Children)
+	}
+	return nodes
 }
 
 type htmlReader struct{ o HTMLOptions }
