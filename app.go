@@ -56,6 +56,18 @@ func runApp(ctx context.Context, cfg *config.Config, dataDir string, log *slog.L
 		return err
 	}
 	defer db.Close()
+	if cfg.Database.Driver == config.SQLite {
+		// We hold the database's only lock, so any lease in it belongs to a
+		// process that died: take its work over now, not minutes later.
+		feeds, rows, err := db.ExpireLeases(ctx)
+		if err != nil {
+			return err
+		}
+		if feeds+rows > 0 {
+			log.Info("took over the leases of a process that stopped without releasing them",
+				slog.Int64("feeds", feeds), slog.Int64("outbox_rows", rows))
+		}
+	}
 
 	specs, err := feedSpecs(cfg, dataDir)
 	if err != nil {
