@@ -1,7 +1,12 @@
 package e2etest_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -170,24 +175,52 @@ type exportWant struct {
 	edited, deleted bool
 }
 
-// checkExport reads the shared model as `herald export -format json` does
-// (DiscussedArticles, then each article's comments and their mirrors; the
-// JSON builder lives in package main) and checks that each comment is there
-// once with both platforms' ids.
+// exported is the part of `herald export -format json` checked here.
+type exported struct {
+	Articles []struct {
+		ID       int64 `json:"id"`
+		Comments []struct {
+			ID      int64 `json:"id"`
+			ReplyTo int64 `json:"reply_to"`
+			Origin  struct {
+				Platform bot.Platform `json:"platform"`
+				Message  string       `json:"message"`
+			} `json:"origin"`
+			Author  bot.Author                `json:"author"`
+			Text    string                    `json:"text"`
+			Edited  string                    `json:"edited"`
+			Deleted string                    `json:"deleted"`
+			IDs     map[bot.Platform][]string `json:"ids"`
+		} `json:"comments"`
+	} `json:"articles"`
+}
+
+// checkExport stops Herald and runs the real `herald export -format json`
+// over its database (the JSON builder lives in package main), then checks
+// that each comment is there once with both platforms' ids.
 func checkExport(t *testing.T, env *e2etest.Env, th e2etest.Thread, wants []exportWant) {
 	t.Helper()
-	ctx := context.Background()
-	articles, err := env.DB.DiscussedArticles(ctx)
+	env.Stop()
+	dir := filepath.Dir(env.DBPath)
+	cmd := exec.Command(heraldBinary(t), "export", "-format", "json", "-data", dir)
+	cmd.Dir = dir // no herald.yaml here: the built-in defaults name <data>/herald.db
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("discussed articles: %v", err)
+		t.Fatalf("herald export -format json: %v\n%s", err, stderr.String())
 	}
-	if !slices.Equal(articles, []int64{th.ArticleID}) {
-		t.Fatalf("the export lists articles %v, want [%d]", articles, th.ArticleID)
+	var doc exported
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatalf("decode the export: %v\n%s", err, out)
 	}
-	comments, err := env.DB.Comments(ctx, th.ArticleID)
-	if err != nil {
-		t.Fatalf("comments: %v", err)
+	if os.Getenv("HERALD_TEST_LOG") != "" {
+		t.Logf("herald export -format json:\n%s", out)
 	}
+	if len(doc.Articles) != 1 || doc.Articles[0].ID != th.ArticleID {
+		t.Fatalf("the export holds %d articles (%s), want article %d only", len(doc.Articles), out, th.ArticleID)
+	}
+	comments := doc.Articles[0].Comments
 	if len(comments) != len(wants) {
 		t.Errorf("the export holds %d comments, want %d", len(comments), len(wants))
 	}
@@ -197,65 +230,58 @@ func checkExport(t *testing.T, env *e2etest.Env, th e2etest.Thread, wants []expo
 		if w.origin == bot.Matrix {
 			origin = w.matrix
 		}
-		var found []bot.Comment
-		for _, c := range comments {
-			if c.Origin.Place.Platform == w.origin && string(c.Origin.Message) == origin {
-				found = append(found, c)
+		var found []int
+		for i, c := range comments {
+			if c.Origin.Platform == w.origin && c.Origin.Message == origin {
+				found = append(found, i)
 			}
 		}
 		if len(found) != 1 {
 			t.Errorf("%s (%s message %s) is in the export %d times, want once", w.name, w.origin, origin, len(found))
 			continue
 		}
-		c := found[0]
+		c := comments[found[0]]
 		byName[w.name] = c.ID
-		// The ids per platform, assembled as the JSON export's "ids" field:
-		// the origin, then every mirror.
-		ids := map[bot.Platform][]string{w.origin: {origin}}
-		mirrors, err := env.DB.Mirrors(ctx, c.ID)
-		if err != nil {
-			t.Fatalf("mirrors of %s: %v", w.name, err)
-		}
-		for _, m := range mirrors {
-			for _, x := range m.IDs {
-				ids[m.Place.Platform] = append(ids[m.Place.Platform], string(x))
-			}
-		}
-		if got := ids[bot.Discord]; !slices.Equal(got, []string{w.discord}) {
+		if got := c.IDs[bot.Discord]; !slices.Equal(got, []string{w.discord}) {
 			t.Errorf("%s's Discord ids = %v, want [%s]", w.name, got, w.discord)
 		}
-		if got := ids[bot.Matrix]; !slices.Equal(got, []string{w.matrix}) {
+		if got := c.IDs[bot.Matrix]; !slices.Equal(got, []string{w.matrix}) {
 			t.Errorf("%s's Matrix ids = %v, want [%s]", w.name, got, w.matrix)
 		}
-		if got := !c.Edited.IsZero(); got != w.edited {
-			t.Errorf("%s marked edited = %v, want %v", w.name, got, w.edited)
+		if got := c.Edited != ""; got != w.edited {
+			t.Errorf("%s marked edited = %v (%q), want %v", w.name, got, c.Edited, w.edited)
 		}
-		if got := !c.Deleted.IsZero(); got != w.deleted {
-			t.Errorf("%s marked deleted = %v, want %v", w.name, got, w.deleted)
+		if got := c.Deleted != ""; got != w.deleted {
+			t.Errorf("%s marked deleted = %v (%q), want %v", w.name, got, c.Deleted, w.deleted)
 		}
-		if got := c.Body.PlainText(); !w.deleted && !strings.Contains(got, w.text) {
-			t.Errorf("%s's text = %q, want %q", w.name, got, w.text)
+		if !w.deleted && !strings.Contains(c.Text, w.text) {
+			t.Errorf("%s's text = %q, want %q", w.name, c.Text, w.text)
 		}
 		wantAuthor := map[bot.Platform]string{bot.Discord: "Ana", bot.Matrix: "Cai"}[w.origin]
 		if c.Author.Platform != w.origin || c.Author.Name != wantAuthor {
 			t.Errorf("%s's author = %+v, want %s on %s", w.name, c.Author, wantAuthor, w.origin)
 		}
 	}
-	for _, w := range wants {
-		c, ok := byName[w.name]
-		if !ok {
-			continue
-		}
-		var parent int64
-		for _, x := range comments {
-			if x.ID == c {
-				parent = x.ParentID
+	for _, c := range comments {
+		for _, w := range wants {
+			if byName[w.name] == c.ID {
+				if want := byName[w.replyTo]; c.ReplyTo != want {
+					t.Errorf("%s replies to comment %d, want %d (%q)", w.name, c.ReplyTo, want, w.replyTo)
+				}
 			}
 		}
-		if want := byName[w.replyTo]; parent != want {
-			t.Errorf("%s replies to comment %d, want %d (%q)", w.name, parent, want, w.replyTo)
-		}
 	}
+}
+
+// heraldBinary builds the herald command into the test's temporary
+// directory (the build cache makes a rebuild cheap).
+func heraldBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "herald")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/heraldchat/herald").CombinedOutput(); err != nil {
+		t.Fatalf("go build herald: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // matrixEvent is a live event of the room as a client reads it; nil when
