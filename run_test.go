@@ -16,35 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldchat/herald/internal/heraldbin"
 	"github.com/heraldchat/herald/store"
 )
 
-var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
-)
-
-// heraldBinary builds the herald binary once per test run.
-func heraldBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "herald-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		builtBin = filepath.Join(dir, "herald")
-		out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return builtBin
-}
+// heraldBinary is the herald command built for these tests.
+func heraldBinary(t *testing.T) string { return heraldbin.Build(t) }
 
 // daemon is a running `herald run` process.
 type daemon struct {

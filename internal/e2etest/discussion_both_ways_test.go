@@ -16,6 +16,7 @@ import (
 
 	"github.com/heraldchat/herald/bot"
 	"github.com/heraldchat/herald/internal/e2etest"
+	"github.com/heraldchat/herald/internal/heraldbin"
 )
 
 // TestDiscussionBothWays is issue 7's first acceptance in one flow: an
@@ -202,7 +203,7 @@ func checkExport(t *testing.T, env *e2etest.Env, th e2etest.Thread, wants []expo
 	t.Helper()
 	env.Stop()
 	dir := filepath.Dir(env.DBPath)
-	cmd := exec.Command(heraldBinary(t), "export", "-format", "json", "-data", dir)
+	cmd := exec.Command(heraldbin.Build(t), "export", "-format", "json", "-data", dir)
 	cmd.Dir = dir // no herald.yaml here: the built-in defaults name <data>/herald.db
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -271,17 +272,6 @@ func checkExport(t *testing.T, env *e2etest.Env, th e2etest.Thread, wants []expo
 			}
 		}
 	}
-}
-
-// heraldBinary builds the herald command into the test's temporary
-// directory (the build cache makes a rebuild cheap).
-func heraldBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "herald")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/heraldchat/herald").CombinedOutput(); err != nil {
-		t.Fatalf("go build herald: %v\n%s", err, out)
-	}
-	return bin
 }
 
 // matrixEvent is a live event of the room as a client reads it; nil when

@@ -15,35 +15,12 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/heraldchat/herald/internal/heraldbin"
 )
 
-var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
-)
-
-// heraldBinary builds the herald command once per test binary, from the
-// module this package is in.
-func heraldBinary(t testing.TB) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "herald-reliability-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		builtBin = filepath.Join(dir, "herald")
-		out, err := exec.Command("go", "build", "-o", builtBin, "github.com/heraldchat/herald").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build herald: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return builtBin
-}
+// heraldBinary is the herald command built for these tests.
+func heraldBinary(t testing.TB) string { return heraldbin.Build(t) }
 
 // herald is one `herald run` process after another over the same config
 // and data dir: Start, Kill (SIGKILL) or Stop (SIGTERM), Start again.
