@@ -227,21 +227,9 @@ WHERE LOWER(author_name) = $1 AND author_id <> '' GROUP BY author_platform, auth
 
 // CommentsBy lists an author's comments that are not deleted, oldest first.
 func (d *DB) CommentsBy(ctx context.Context, platform bot.Platform, id bot.RemoteID) ([]bot.Comment, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT `+commentCols+` FROM comments
+	out, err := d.queryComments(ctx, `SELECT `+commentCols+` FROM comments
 WHERE author_platform = $1 AND author_id = $2 AND deleted = 0 ORDER BY created, id`, string(platform), string(id))
 	if err != nil {
-		return nil, fmt.Errorf("comments by %s:%s: %w", platform, id, err)
-	}
-	defer rows.Close()
-	var out []bot.Comment
-	for rows.Next() {
-		c, err := scanComment(rows)
-		if err != nil {
-			return nil, fmt.Errorf("comments by %s:%s: %w", platform, id, err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("comments by %s:%s: %w", platform, id, err)
 	}
 	return out, nil
