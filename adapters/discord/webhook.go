@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
@@ -141,6 +142,7 @@ func (a *Adapter) execute(ctx context.Context, parent, thread string, body webho
 		}
 		// One bucket per webhook, which is how Discord limits executes.
 		resp, err := a.sess.RequestWithBucketID("POST", url, body, discordgo.EndpointWebhookToken(w.id, ""), discordgo.WithContext(ctx))
+		err = hideToken(err, w.token)
 		if err != nil && goneWebhook(err) && attempt == 0 {
 			a.log.Warn("webhook gone: making another", slog.String("channel", parent), slog.String("webhook", w.id))
 			a.forgetWebhook(ctx, parent, w)
@@ -177,6 +179,7 @@ func (a *Adapter) editWebhookMessage(ctx context.Context, parent, thread, id str
 		data = body
 	}
 	_, err = a.sess.RequestWithBucketID(method, url, data, discordgo.EndpointWebhookToken(w.id, "")+"messages", discordgo.WithContext(ctx))
+	err = hideToken(err, w.token)
 	if _, code := restCode(err); code == codeUnknownMessage {
 		a.log.Info("message already gone", slog.String("op", op), slog.String("message", id))
 		return nil
@@ -196,4 +199,24 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// hideToken takes a webhook's token out of a failed request's error before
+// it is wrapped, logged or kept: Go's HTTP client names the request URL in
+// its errors (a refused connection, a timeout, a cancelled context) and
+// discordgo names it in its rate-limit errors, and a webhook URL holds the
+// token, which lets anyone post as Herald.
+func hideToken(err error, token string) error {
+	if err == nil || token == "" {
+		return err
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		ue.URL = strings.ReplaceAll(ue.URL, token, "<token>")
+	}
+	var rl *discordgo.RateLimitError
+	if errors.As(err, &rl) && rl.RateLimit != nil {
+		rl.URL = strings.ReplaceAll(rl.URL, token, "<token>")
+	}
+	return err
 }
