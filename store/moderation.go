@@ -204,8 +204,10 @@ WHERE author_platform = $1 AND author_id = $2 AND origin_message <> $3`,
 // AuthorsNamed finds who wrote under a display name, most recent first.
 func (d *DB) AuthorsNamed(ctx context.Context, name string) ([]bot.Author, error) {
 	rows, err := d.read.QueryContext(ctx, `SELECT author_platform, author_id, MAX(author_name), MAX(created) AS last FROM comments
-WHERE LOWER(author_name) = $1 AND author_id <> '' GROUP BY author_platform, author_id ORDER BY last DESC LIMIT 10`,
-		strings.ToLower(strings.TrimSpace(name)))
+WHERE LOWER(author_name) = LOWER($1) AND author_id <> '' GROUP BY author_platform, author_id ORDER BY last DESC LIMIT 10`,
+		// Both sides through the database's LOWER: SQLite's folds only
+		// ASCII, so a name lowered by Go ("ève") would never equal it ("Ève").
+		strings.TrimSpace(name))
 	if err != nil {
 		return nil, fmt.Errorf("authors named %q: %w", name, err)
 	}
