@@ -180,7 +180,7 @@ func (s *Site) apiArticle(w http.ResponseWriter, r *http.Request) {
 	out.Delivery = &apiStatus{Pending: d.Pending, Parked: []apiParked{}}
 	for _, row := range d.Parked {
 		out.Delivery.Parked = append(out.Delivery.Parked, apiParked{Platform: row.Target.Platform, Channel: row.Target.Channel,
-			Kind: row.Kind, Attempts: row.Attempts, Error: row.LastError, Since: timePtr(row.Created)})
+			Kind: row.Kind, Attempts: row.Attempts, Error: publicError(row.LastError), Since: timePtr(row.Created)})
 	}
 	apiJSON(w, r, out)
 }

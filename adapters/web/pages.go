@@ -159,7 +159,7 @@ func (s *Site) serveArticle(w http.ResponseWriter, r *http.Request) {
 	for _, row := range delivery.Parked {
 		page.Parked = append(page.Parked, parkedView{
 			Platform: platformClass(row.Target.Platform), Badge: badge(row.Target.Platform),
-			Channel: string(row.Target.Channel), What: kindName(row.Kind), Attempts: row.Attempts, Error: row.LastError,
+			Channel: string(row.Target.Channel), What: kindName(row.Kind), Attempts: row.Attempts, Error: publicError(row.LastError),
 		})
 	}
 	s.render(w, r, http.StatusOK, "article.html", page)
