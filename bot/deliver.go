@@ -262,7 +262,16 @@ func (d *Deliverer) deliver(ctx context.Context, row OutboxRow, leaseEnd time.Ti
 		// resent in a tight loop.
 		err = fmt.Errorf("record delivery: %w", err)
 	} else if ctx.Err() != nil {
-		return rowUnsettled
+		// Cut off by shutdown: the send may have reached the platform.
+		// Count the attempt (due again at once) rather than release the
+		// row as untried, so the next send is marked a repeat
+		// (PriorAttempt) and a connector whose keys lived in this
+		// process's memory looks for the earlier message first.
+		msg := fmt.Sprintf("attempt %d: cut off by shutdown, outcome unknown: %v", row.Attempts+1, err)
+		if err := d.store.RetryOutbox(recCtx, row.ID, msg, d.opt.Now()); err != nil {
+			log.Warn("record send cut off by shutdown", slog.Any("error", err))
+		}
+		return rowHeld
 	}
 	switch {
 	case errors.Is(err, ErrPermanent) || row.Attempts+1 >= d.opt.MaxAttempts:
