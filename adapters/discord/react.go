@@ -26,14 +26,14 @@ func (a *Adapter) React(ctx context.Context, in bot.PostRef, message bot.RemoteI
 	if err := a.refused(channel); err != nil {
 		return err
 	}
-	var err error
-	if add {
-		err = a.sess.MessageReactionAdd(channel, string(message), emoji, discordgo.WithContext(ctx))
-	} else {
-		err = a.sess.MessageReactionRemove(channel, string(message), emoji, "@me", discordgo.WithContext(ctx))
-		if _, code := restCode(err); code == codeUnknownMessage {
-			return nil // the message is gone, and its reactions with it
+	err := a.unarchived(ctx, string(in.Thread), func() error {
+		if add {
+			return a.sess.MessageReactionAdd(channel, string(message), emoji, discordgo.WithContext(ctx))
 		}
+		return a.sess.MessageReactionRemove(channel, string(message), emoji, "@me", discordgo.WithContext(ctx))
+	})
+	if _, code := restCode(err); !add && code == codeUnknownMessage {
+		return nil // the message is gone, and its reactions with it
 	}
 	if err != nil {
 		return a.classify(ctx, "react to a message", channel,

@@ -178,8 +178,10 @@ func (a *Adapter) editWebhookMessage(ctx context.Context, parent, thread, id str
 	if body != nil {
 		data = body
 	}
-	_, err = a.sess.RequestWithBucketID(method, url, data, discordgo.EndpointWebhookToken(w.id, "")+"messages", discordgo.WithContext(ctx))
-	err = hideToken(err, w.token)
+	err = a.unarchived(ctx, thread, func() error {
+		_, err := a.sess.RequestWithBucketID(method, url, data, discordgo.EndpointWebhookToken(w.id, "")+"messages", discordgo.WithContext(ctx))
+		return hideToken(err, w.token)
+	})
 	if _, code := restCode(err); code == codeUnknownMessage {
 		a.log.Info("message already gone", slog.String("op", op), slog.String("message", id))
 		return nil

@@ -1,6 +1,7 @@
 package discordtest
 
 import (
+	"github.com/bwmarrin/discordgo"
 	"net/http"
 	"sort"
 	"strconv"
@@ -35,6 +36,7 @@ var (
 	errBadJSON             = &apiError{status: 400, Code: 50109, Message: "The request body contains invalid JSON."}
 	errAlreadyAcked        = &apiError{status: 400, Code: 40060, Message: "Interaction has already been acknowledged."}
 	errThreadExists        = &apiError{status: 400, Code: 160004, Message: "A thread has already been created for this message"}
+	errArchivedThread      = &apiError{status: 400, Code: 50083, Message: "Thread is archived"}
 	errNotFound            = &apiError{status: 404, Code: 0, Message: "404: Not Found"}
 )
 
@@ -80,4 +82,13 @@ func (f formErrors) err() *apiError {
 		node["_errors"] = f[p]
 	}
 	return &apiError{status: http.StatusBadRequest, Code: 50035, Message: "Invalid Form Body", Errors: tree}
+}
+
+// archived refuses a change to a message in an archived thread, as Discord
+// does (50083) until someone unarchives the thread.
+func archived(ch *discordgo.Channel) *apiError {
+	if ch != nil && ch.ThreadMetadata != nil && ch.ThreadMetadata.Archived {
+		return errArchivedThread
+	}
+	return nil
 }

@@ -25,6 +25,9 @@ func (s *Server) putOwnReaction(r *http.Request) (int, any, *apiError) {
 	if aerr := s.need(ch, discordgo.PermissionAddReactions|discordgo.PermissionReadMessageHistory); aerr != nil {
 		return 0, nil, aerr
 	}
+	if aerr := archived(ch); aerr != nil {
+		return 0, nil, aerr
+	}
 	s.reactLocked(ch, rec, s.bot, pathID(r, "emoji"), true)
 	return 204, nil, nil
 }
@@ -36,6 +39,9 @@ func (s *Server) deleteOwnReaction(r *http.Request) (int, any, *apiError) {
 	defer s.mu.Unlock()
 	ch, rec, aerr := s.message(r)
 	if aerr != nil {
+		return 0, nil, aerr
+	}
+	if aerr := archived(ch); aerr != nil {
 		return 0, nil, aerr
 	}
 	s.reactLocked(ch, rec, s.bot, pathID(r, "emoji"), false)

@@ -145,6 +145,11 @@ func (s *Server) executeWebhook(r *http.Request) (int, any, *apiError) {
 	if body.MessageReference != nil {
 		body.MessageReference = nil // webhooks cannot reply: Discord ignores it
 	}
+	if ch.ThreadMetadata != nil && ch.ThreadMetadata.Archived {
+		// "The thread will automatically be unarchived" (execute webhook).
+		ch.ThreadMetadata.Archived = false
+		s.dispatchLocked("THREAD_UPDATE", ch, discordgo.IntentGuilds)
+	}
 	rec, aerr := s.postLocked(ch, nil, &body, w)
 	if aerr != nil {
 		return 0, nil, aerr
@@ -199,6 +204,9 @@ func (s *Server) editWebhookMessage(r *http.Request) (int, any, *apiError) {
 	if aerr != nil {
 		return 0, nil, aerr
 	}
+	if aerr := archived(s.channels[rec.msg.ChannelID]); aerr != nil {
+		return 0, nil, aerr
+	}
 	return s.applyEdit(rec, &body)
 }
 
@@ -207,6 +215,9 @@ func (s *Server) deleteWebhookMessage(r *http.Request) (int, any, *apiError) {
 	defer s.mu.Unlock()
 	rec, aerr := s.webhookMessage(r)
 	if aerr != nil {
+		return 0, nil, aerr
+	}
+	if aerr := archived(s.channels[rec.msg.ChannelID]); aerr != nil {
 		return 0, nil, aerr
 	}
 	s.deleteLocked(rec)
