@@ -136,14 +136,14 @@ func (a *Adapter) interaction(ctx context.Context, tree *bot.Commands, adminRole
 			Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral},
 		}, discordgo.WithContext(ctx))
 		if err != nil {
-			log.Warn("could not defer a slash command", slog.String("error", err.Error()))
+			log.Warn("could not defer a slash command", slog.String("error", hideToken(err, i.Token).Error()))
 			return
 		}
 		reply := tree.Run(ctx, req, inv)
 		parts := replyParts(reply)
 		if _, err := s.InteractionResponseEdit(i.Interaction, &discordgo.WebhookEdit{Content: &parts[0],
 			AllowedMentions: &discordgo.MessageAllowedMentions{}}, discordgo.WithContext(ctx)); err != nil {
-			log.Warn("could not answer a deferred slash command", slog.String("error", err.Error()))
+			log.Warn("could not answer a deferred slash command", slog.String("error", hideToken(err, i.Token).Error()))
 			return
 		}
 		a.followUp(ctx, s, i, parts[1:], true, log)
@@ -159,7 +159,7 @@ func (a *Adapter) interaction(ctx context.Context, tree *bot.Commands, adminRole
 	err := s.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseChannelMessageWithSource, Data: resp}, discordgo.WithContext(ctx))
 	if err != nil {
-		log.Warn("could not answer a slash command", slog.String("error", err.Error()))
+		log.Warn("could not answer a slash command", slog.String("error", hideToken(err, i.Token).Error()))
 		return
 	}
 	a.followUp(ctx, s, i, parts[1:], private, log)
@@ -189,7 +189,7 @@ func (a *Adapter) followUp(ctx context.Context, s *discordgo.Session, i *discord
 			params.Flags = discordgo.MessageFlagsEphemeral
 		}
 		if _, err := s.FollowupMessageCreate(i.Interaction, true, params, discordgo.WithContext(ctx)); err != nil {
-			log.Warn("could not send the rest of a long answer", slog.String("error", err.Error()))
+			log.Warn("could not send the rest of a long answer", slog.String("error", hideToken(err, i.Token).Error()))
 			return
 		}
 	}
@@ -218,7 +218,7 @@ func (a *Adapter) autocomplete(ctx context.Context, tree *bot.Commands, s *disco
 		Type: discordgo.InteractionApplicationCommandAutocompleteResult,
 		Data: &discordgo.InteractionResponseData{Choices: choices}}, discordgo.WithContext(ctx))
 	if err != nil {
-		log.Warn("could not answer autocomplete", slog.String("error", err.Error()))
+		log.Warn("could not answer autocomplete", slog.String("error", hideToken(err, i.Token).Error()))
 	}
 }
 

@@ -1,16 +1,21 @@
 package discord
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/heraldchat/herald/adapters/discord/discordtest"
 	"github.com/heraldchat/herald/bot"
+	"github.com/heraldchat/herald/bot/commandtest"
 )
 
 // TestWebhookTokenStaysOutOfErrors cuts the network while comments are
@@ -69,5 +74,69 @@ func TestWebhookTokenStaysOutOfErrors(t *testing.T) {
 				t.Errorf("got error %q, want it without the webhook token", err)
 			}
 		})
+	}
+}
+
+// logBuffer is a log destination the adapter's goroutines may share.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestInteractionTokenStaysOutOfLogs answers a slash command while the
+// REST side of the network is down: the answer's URL holds the
+// interaction's token, which must not reach the log.
+func TestInteractionTokenStaysOutOfLogs(t *testing.T) {
+	srv := newServer(t, discordtest.Config{NoRateLimits: true})
+	news := srv.AddTextChannel("news")
+	rig := commandtest.New(t, place(news))
+	var down atomic.Bool
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if down.Load() {
+			return nil, errors.New("network is down")
+		}
+		return loopbackOnly(ctx, network, addr)
+	}
+	logs := &logBuffer{}
+	a := newAdapter(t, srv, rig.DB, func(o *Options) {
+		o.APIBase = srv.URL()
+		o.HTTPClient = &http.Client{Transport: &http.Transport{DialContext: dial, DisableKeepAlives: true}}
+		o.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	})
+	a.ServeCommands(rig.Tree, func() []string { return nil })
+	if err := a.RegisterTree(context.Background(), rig.Tree); err != nil {
+		t.Fatal(err)
+	}
+	run(t, srv, a, &inbox{})
+	var c commandtest.Case
+	for _, m := range commandtest.Malformed {
+		if m.Path != nil {
+			c = m.Expand(rig.Base, place(news))
+			break
+		}
+	}
+	down.Store(true)
+	in := srv.Interact(news, srv.Owner(), slashData(c.Path, c.Options))
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(logs.String(), "could not answer") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no failed answer logged; log:\n%s", logs)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := logs.String(); strings.Contains(got, in.Token) {
+		t.Errorf("the log holds the interaction token:\n%s", got)
 	}
 }

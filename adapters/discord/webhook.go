@@ -203,11 +203,12 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-// hideToken takes a webhook's token out of a failed request's error before
-// it is wrapped, logged or kept: Go's HTTP client names the request URL in
-// its errors (a refused connection, a timeout, a cancelled context) and
-// discordgo names it in its rate-limit errors, and a webhook URL holds the
-// token, which lets anyone post as Herald.
+// hideToken takes a webhook's or an interaction's token out of a failed
+// request's error before it is wrapped, logged or kept: Go's HTTP client
+// names the request URL in its errors (a refused connection, a timeout, a
+// cancelled context) and discordgo names it in its rate-limit errors. A
+// webhook URL holds the token that lets anyone post as Herald; an
+// interaction URL holds one that answers as the bot for 15 minutes.
 func hideToken(err error, token string) error {
 	if err == nil || token == "" {
 		return err
