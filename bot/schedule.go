@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/heraldchat/herald/config"
 )
 
 // maxBackoff caps how far a failing feed's next check is pushed.
@@ -17,24 +18,17 @@ const maxBackoff = 24 * time.Hour
 // (@hourly, @daily, @every 10m, …). Spec schedules run in loc (nil = UTC);
 // a spec may still name its own zone with a CRON_TZ= prefix.
 func ParseSchedule(spec string, loc *time.Location) (cron.Schedule, error) {
-	s, err := cron.ParseStandard(spec)
-	if err != nil {
-		return nil, fmt.Errorf("schedule %q: %w", spec, err)
-	}
 	if loc == nil {
 		loc = time.UTC
 	}
-	// ParseStandard runs specs in time.Local unless they say CRON_TZ; the
-	// process's local zone is an accident of deployment, so use the
-	// configured one instead.
-	if ss, ok := s.(*cron.SpecSchedule); ok && ss.Location == time.Local {
-		ss.Location = loc
-	}
-	// cron rounds "@every 0s" up to one second; a zero interval is a typo.
-	if rest, ok := strings.CutPrefix(spec, "@every "); ok {
-		if d, err := time.ParseDuration(strings.TrimSpace(rest)); err == nil && d <= 0 {
-			return nil, fmt.Errorf("schedule %q: the interval must be positive", spec)
-		}
+	// config.ParseSchedule is robfig's parser behind the guards a stored
+	// spec needs too: a bare CRON_TZ= makes robfig panic (in the poller's
+	// goroutine, ending the process), and a date that never comes makes
+	// Next return the zero time. It also runs specs in loc rather than in
+	// the process's time.Local, an accident of deployment.
+	s, err := config.ParseSchedule(spec, loc)
+	if err != nil {
+		return nil, fmt.Errorf("schedule: %w", err)
 	}
 	return s, nil
 }

@@ -1,0 +1,53 @@
+package bot_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/heraldchat/herald/bot"
+)
+
+// A feed's stored schedule is input like any other: one that is broken or
+// never fires (written by an older Herald, or by hand into a shared
+// database) must make the poll fail with a clear error recorded on the
+// feed, never panic the poller (a panic in its goroutine ends the process)
+// nor have the feed polled every minute.
+func TestPollFeedWithHostileStoredSchedule(t *testing.T) {
+	tests := []struct {
+		schedule string
+		want     string // in the recorded error
+	}{
+		{"CRON_TZ=UTC", "CRON_TZ"},
+		{"TZ=", "TZ="},
+		{"0 0 30 2 *", "never fires"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.schedule, func(t *testing.T) {
+			e := newEnv(t, bot.PollerOptions{})
+			e.srv.set("/f", rssDoc(t, items(1)...))
+			spec := bot.FeedSpec{URL: e.srv.URL + "/f", Name: "f", Schedule: tt.schedule, Routes: []bot.RouteSpec{route(chanA, nil)}}
+			f, err := e.store.AddFeed(e.ctx, spec, bot.FromConfig)
+			if err != nil {
+				t.Fatalf("store schedule %q: %v", tt.schedule, err)
+			}
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Fatalf("poll of a feed with schedule %q panicked: %v", tt.schedule, r)
+					}
+				}()
+				_, err = e.poll(f.ID)
+			}()
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("poll error = %v, want one mentioning %q", err, tt.want)
+			}
+			got, ferr := e.store.Feed(e.ctx, f.ID)
+			if ferr != nil {
+				t.Fatal(ferr)
+			}
+			if got.Failures != 1 || !strings.Contains(got.LastError, tt.want) {
+				t.Errorf("feed after poll: failures %d, last error %q; want 1 failure mentioning %q", got.Failures, got.LastError, tt.want)
+			}
+		})
+	}
+}
