@@ -74,8 +74,13 @@ JOIN comments c ON c.id = r.comment_id WHERE c.article_id = $1 GROUP BY r.commen
 // or what the article lists show (articleID == 0): every aggregate below
 // moves when a row is added, edited, deleted, parked or delivered. Sums of
 // edit and delete times change on every edit or delete because those times
-// only ever grow. Reading it costs a few index range scans for one article;
-// for the lists it scans the tables, which is still far cheaper than
+// only ever grow; they are summed modulo 2^32 because the times come from
+// the platforms (a homeserver sets its events' timestamps), and a few dated
+// near the end of int64 would overflow the sum and fail every request. An
+// edit then goes unnoticed only if it lands a multiple of 2^32 ms (49.7
+// days) to the millisecond after the previous one. Reading it costs a few
+// index range scans for one article; for the lists it scans the tables,
+// which is still far cheaper than
 // rendering.
 func (d *DB) WebVersion(ctx context.Context, articleID int64) (bot.DataVersion, error) {
 	filter, artFilter := "", ""
@@ -91,8 +96,8 @@ func (d *DB) WebVersion(ctx context.Context, articleID int64) (bot.DataVersion, 
 	(SELECT COALESCE(MAX(created), 0) FROM articles` + artFilter + `),
 	(SELECT COUNT(*) FROM comments` + filter + `),
 	(SELECT COALESCE(MAX(id), 0) FROM comments` + filter + `),
-	(SELECT CAST(COALESCE(SUM(edited), 0) AS BIGINT) FROM comments` + filter + `),
-	(SELECT CAST(COALESCE(SUM(deleted), 0) AS BIGINT) FROM comments` + filter + `),
+	(SELECT CAST(COALESCE(SUM(edited % 4294967296), 0) AS BIGINT) FROM comments` + filter + `),
+	(SELECT CAST(COALESCE(SUM(deleted % 4294967296), 0) AS BIGINT) FROM comments` + filter + `),
 	(SELECT COALESCE(MAX(created), 0) FROM comments` + filter + `),
 	(SELECT COALESCE(MAX(edited), 0) FROM comments` + filter + `),
 	(SELECT COALESCE(MAX(deleted), 0) FROM comments` + filter + `),
