@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/heraldchat/herald/bot"
+	"github.com/heraldchat/herald/richtext"
 	"github.com/heraldchat/herald/richtext/discordmd"
 )
 
@@ -191,6 +192,7 @@ func (a *Adapter) onMessage(ctx context.Context, in bot.Inbox, kind bot.EventKin
 	if kind != bot.MessageDeleted {
 		ev.Author = author(m)
 		ev.Body = discordmd.Parse(m.Content)
+		ev.Body.Blocks = append(ev.Body.Blocks, attachmentLinks(m.Attachments)...)
 		ev.Time = m.Timestamp
 		if kind == bot.MessageEdited && m.EditedTimestamp != nil {
 			ev.Time = *m.EditedTimestamp
@@ -200,6 +202,30 @@ func (a *Adapter) onMessage(ctx context.Context, in bot.Inbox, kind bot.EventKin
 		}
 	}
 	a.deliver(ctx, in, ev)
+}
+
+// attachmentLinks are the uploaded files of a message, a link each, as a
+// paragraph after its text: the content of a message that is only a
+// picture is empty, and the comment would be empty on every other platform.
+func attachmentLinks(files []*discordgo.MessageAttachment) []richtext.Node {
+	var links []richtext.Node
+	for _, f := range files {
+		if f == nil || f.URL == "" {
+			continue
+		}
+		if len(links) > 0 {
+			links = append(links, richtext.Br())
+		}
+		name := f.Filename
+		if name == "" {
+			name = f.URL
+		}
+		links = append(links, richtext.A(f.URL, richtext.Str(name)))
+	}
+	if links == nil {
+		return nil
+	}
+	return []richtext.Node{richtext.Para(links...)}
 }
 
 // author is who wrote a message, with the name the guild shows.

@@ -10,13 +10,19 @@ import (
 // Say posts a member's message in a channel or thread, dispatched on the
 // gateway like any message. replyTo, when set, makes it a reply.
 func (s *Server) Say(channelID string, author *discordgo.User, content, replyTo string) (*discordgo.Message, error) {
+	return s.SayFiles(channelID, author, content, replyTo)
+}
+
+// SayFiles is Say with uploaded files (content may then be empty, as when
+// someone posts only a picture).
+func (s *Server) SayFiles(channelID string, author *discordgo.User, content, replyTo string, files ...*discordgo.MessageAttachment) (*discordgo.Message, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ch := s.channels[channelID]
 	if ch == nil {
 		return nil, fmt.Errorf("discordtest: Say in unknown channel %s", channelID)
 	}
-	body := &messageBody{Content: &content}
+	body := &messageBody{Content: &content, files: files}
 	if replyTo != "" {
 		body.MessageReference = &discordgo.MessageReference{MessageID: replyTo}
 	}

@@ -23,6 +23,8 @@ type messageBody struct {
 	AvatarURL        string                      `json:"avatar_url"` // webhook execute
 	// Choices answer an autocomplete interaction.
 	Choices []*discordgo.ApplicationCommandOptionChoice `json:"choices"`
+	// files are a member's uploads (SayFiles); the REST routes never set them.
+	files []*discordgo.MessageAttachment
 }
 
 // wireMessage is a message as Discord sends it, with the fields discordgo's
@@ -252,6 +254,7 @@ func (s *Server) insertLocked(id string, ch *discordgo.Channel, author *discordg
 	if body.Content != nil {
 		msg.Content = strings.TrimSpace(*body.Content)
 	}
+	msg.Attachments = append(msg.Attachments, body.files...)
 	if body.Embeds != nil {
 		for _, e := range *body.Embeds {
 			if e == nil {
