@@ -80,7 +80,10 @@ type apiAuthor struct {
 }
 
 func timePtr(t time.Time) *time.Time {
-	if t.IsZero() {
+	// encoding/json refuses years past 9999 and fails the whole answer;
+	// platforms set the times (a homeserver its events'), so such a time
+	// is left out like an unknown one.
+	if t.IsZero() || t.Year() < 1 || t.Year() > 9999 {
 		return nil
 	}
 	u := t.UTC()
