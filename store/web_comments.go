@@ -80,8 +80,7 @@ JOIN comments c ON c.id = r.comment_id WHERE c.article_id = $1 GROUP BY r.commen
 // edit then goes unnoticed only if it lands a multiple of 2^32 ms (49.7
 // days) to the millisecond after the previous one. Reading it costs a few
 // index range scans for one article; for the lists it scans the tables,
-// which is still far cheaper than
-// rendering.
+// which is still far cheaper than rendering.
 func (d *DB) WebVersion(ctx context.Context, articleID int64) (bot.DataVersion, error) {
 	filter, artFilter := "", ""
 	var args []any
