@@ -239,7 +239,16 @@ func (d *Deliverer) deliver(ctx context.Context, row OutboxRow, leaseEnd time.Ti
 	// Stop sending well before the lease ends, so another instance never
 	// takes over a row this one is still sending.
 	// (A timeout, not a deadline: the lease is on the injected clock.)
-	sendCtx, cancel := context.WithTimeout(ctx, leaseEnd.Sub(d.opt.Now())-d.opt.Lease/4)
+	budget := leaseEnd.Sub(d.opt.Now()) - d.opt.Lease/4
+	if budget <= 0 {
+		// The lane waited (queued behind slow sends) until too little of
+		// its lease was left. Nothing was tried: give it back rather than
+		// send with a deadline already past, which would count a failed
+		// attempt (and park the row in the end) for a send never made.
+		log.Debug("lease too short to send, giving the row back")
+		return rowUnsettled
+	}
+	sendCtx, cancel := context.WithTimeout(ctx, budget)
 	if row.Attempts > 0 {
 		sendCtx = WithPriorAttempt(sendCtx, row.Created)
 	}
