@@ -193,6 +193,16 @@ func assemble(cfg *config.Config, dataDir string, db *store.DB, log *slog.Logger
 	return d, nil
 }
 
+// fetchRedirects turns fetch.max_redirects into feeds.Options.MaxRedirects:
+// the config's 0 means follow none, which the fetcher spells as a negative
+// number (its 0 means the default).
+func fetchRedirects(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
 // newFetchers makes the fetcher for the config's feeds and the one for
 // feeds added by chat command, which must not read the server's files.
 func newFetchers(cfg *config.Config) (fromConfig, fromCommand *feeds.Fetcher, err error) {
@@ -202,7 +212,7 @@ func newFetchers(cfg *config.Config) (fromConfig, fromCommand *feeds.Fetcher, er
 		MaxBody:       int64(cfg.Fetch.MaxBody),
 		Timeout:       cfg.Fetch.Timeout.Std(),
 		HeaderTimeout: cfg.Fetch.HeaderTimeout.Std(),
-		MaxRedirects:  cfg.Fetch.MaxRedirects,
+		MaxRedirects:  fetchRedirects(cfg.Fetch.MaxRedirects),
 		Allow:         cfg.Fetch.Allow,
 	}
 	if fromConfig, err = feeds.NewFetcher(opts); err != nil {

@@ -100,7 +100,7 @@ func previewSettings(path, src string) (previewConfig, error) {
 		MaxBody:       int64(cfg.Fetch.MaxBody),
 		Timeout:       cfg.Fetch.Timeout.Std(),
 		HeaderTimeout: cfg.Fetch.HeaderTimeout.Std(),
-		MaxRedirects:  cfg.Fetch.MaxRedirects,
+		MaxRedirects:  fetchRedirects(cfg.Fetch.MaxRedirects),
 		Allow:         cfg.Fetch.Allow,
 	}
 	if d := cfg.Defaults.MaxAge.Std(); d > 0 {
