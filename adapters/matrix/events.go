@@ -112,7 +112,7 @@ func (a *Adapter) toEvent(ctx context.Context, cli *mautrix.Client, ev *event.Ev
 				body = msg
 				body.Body = strings.TrimPrefix(body.Body, "* ")
 			}
-			out.Body = bodyText(body)
+			out.Body = a.messageText(body)
 		} else {
 			out.Kind = bot.MessageCreated
 			out.Message = bot.RemoteID(ev.ID)
@@ -123,7 +123,7 @@ func (a *Adapter) toEvent(ctx context.Context, cli *mautrix.Client, ev *event.Ev
 			if out.Thread != "" {
 				a.rememberThread(ev.ID, id.EventID(out.Thread))
 			}
-			out.Body = bodyText(msg)
+			out.Body = a.messageText(msg)
 		}
 	case event.EventRedaction:
 		target := ev.Redacts
@@ -175,6 +175,35 @@ func (a *Adapter) threadOf(ctx context.Context, cli *mautrix.Client, room id.Roo
 	}
 	a.rememberThread(ev, root)
 	return root
+}
+
+// messageText is a message's text for the core. An image, file, video or
+// audio message also gets a link to its file: its body is only the file's
+// name (or a caption, when filename is set), and the file itself would be
+// lost on every other platform.
+func (a *Adapter) messageText(msg *event.MessageEventContent) richtext.Text {
+	switch msg.MsgType {
+	case event.MsgImage, event.MsgFile, event.MsgVideo, event.MsgAudio:
+	default:
+		return bodyText(msg)
+	}
+	link := a.avatarURL(string(msg.URL)) // any mxc:// URI, not only avatars
+	if link == "" {
+		return bodyText(msg)
+	}
+	name := msg.FileName
+	if name == "" {
+		name = msg.Body
+	}
+	if strings.TrimSpace(name) == "" {
+		name = link
+	}
+	var out richtext.Text
+	if msg.FileName != "" && msg.Body != "" && msg.Body != msg.FileName {
+		out = bodyText(msg) // the caption
+	}
+	out.Blocks = append(out.Blocks, richtext.Para(richtext.A(link, richtext.Str(name))))
+	return out
 }
 
 // bodyText converts a message's text into the shared rich-text model:
