@@ -68,7 +68,11 @@ type nextPlan struct {
 // while the feed keeps failing.
 func nextCheck(p nextPlan) time.Time {
 	next := scheduleNext(p.Schedule, p.Now, p.Jitter)
-	for _, floor := range []time.Duration{p.MinInterval, p.MaxAge, p.TTL, p.RetryAfter} {
+	// What the server asks for (max-age, <ttl>, Retry-After) is honoured
+	// up to maxBackoff: a CDN's max-age of a year on every file must not
+	// stop a feed for a year. MinInterval is the operator's own choice.
+	server := func(d time.Duration) time.Duration { return min(d, maxBackoff) }
+	for _, floor := range []time.Duration{p.MinInterval, server(p.MaxAge), server(p.TTL), server(p.RetryAfter)} {
 		if t := p.Now.Add(floor); floor > 0 && t.After(next) {
 			next = t
 		}

@@ -3,6 +3,7 @@ package bot_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/heraldchat/herald/bot"
 )
@@ -49,5 +50,31 @@ func TestPollFeedWithHostileStoredSchedule(t *testing.T) {
 				t.Errorf("feed after poll: failures %d, last error %q; want 1 failure mentioning %q", got.Failures, got.LastError, tt.want)
 			}
 		})
+	}
+}
+
+// A server's own lower bounds on the next check (Cache-Control max-age,
+// Retry-After) are honoured up to a day, like RSS <ttl> and the failure
+// backoff: a CDN that sends max-age=31536000 for every file, or a 429 asking
+// for a year, must not silently stop a feed for a year.
+func TestServerLowerBoundsAreCappedAtADay(t *testing.T) {
+	e := newEnv(t, bot.PollerOptions{})
+	now := e.clock.Now()
+	f := e.addFeed("/f", nil, route(chanA, nil))
+	day := now.Add(24 * time.Hour)
+
+	e.srv.set("/f", rssDoc(t, items(1)...))
+	e.srv.setHeader("/f", "Cache-Control", "max-age=31536000")
+	if r := e.mustPoll(f.ID); !r.NextCheck.Equal(day) {
+		t.Errorf("with max-age of a year: next check %v, want %v", r.NextCheck, day)
+	}
+
+	e.srv.fail("/f", 429)
+	e.srv.setHeader("/f", "Retry-After", "31536000")
+	if _, err := e.poll(f.ID); err == nil {
+		t.Fatal("poll of a 429 returned no error")
+	}
+	if got, _ := e.store.Feed(e.ctx, f.ID); !got.NextCheck.Equal(day) {
+		t.Errorf("after 429 with Retry-After of a year: next check %v, want %v", got.NextCheck, day)
 	}
 }
