@@ -183,6 +183,14 @@ func (im *Importer) ImportArticle(ctx context.Context, a Article, src string) (i
 			continue
 		}
 		known, err := im.store.CommentByOrigin(ctx, Source, ev.Message)
+		if err == nil && known.ArticleID != a.ID {
+			// The key is another article's comment: the site numbers its
+			// comments per article ("comment-1"). Tie this one to its
+			// article, as sourceEvent does for hash keys; keys that never
+			// collided keep their stored form.
+			ev.Message = RemoteID("a" + strconv.FormatInt(a.ID, 10) + "/" + string(ev.Message))
+			known, err = im.store.CommentByOrigin(ctx, Source, ev.Message)
+		}
 		switch {
 		case errors.Is(err, ErrNotFound):
 		case err != nil:
