@@ -17,6 +17,11 @@ var trackingParams = map[string]bool{
 	"vero_id": true, "wickedid": true, "_ga": true, "_gl": true,
 }
 
+// IsTrackingParam reports whether a query parameter is one canonical links
+// drop, so that other parts (the web's comment counts) can find an article
+// by a URL a reader arrived with.
+func IsTrackingParam(name string) bool { return isTrackingParam(name) }
+
 func isTrackingParam(name string) bool {
 	name = strings.ToLower(name)
 	return strings.HasPrefix(name, "utm_") || trackingParams[name]

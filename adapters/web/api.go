@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/heraldchat/herald/bot"
+	"github.com/heraldchat/herald/feeds"
 	"github.com/heraldchat/herald/richtext/webhtml"
 )
 
@@ -323,8 +324,8 @@ func (s *Site) apiInternal(w http.ResponseWriter, r *http.Request, err error) {
 	apiError(w, http.StatusInternalServerError, "internal error; it has been logged")
 }
 
-// dropTracking removes the commonest tracking parameters (utm_*, fbclid,
-// gclid), which the feed engine also strips from article links, so the URL
+// dropTracking removes the tracking parameters the feed engine strips from
+// article links (utm_*, fbclid, mc_cid, _ga and the others), so the URL
 // a reader arrived by still finds its article. Other parameters keep their
 // order and spelling.
 func dropTracking(q url.Values, raw string) string {
@@ -333,7 +334,7 @@ func dropTracking(q url.Values, raw string) string {
 	}
 	tracked := false
 	for k := range q {
-		if l := strings.ToLower(k); strings.HasPrefix(l, "utm_") || l == "fbclid" || l == "gclid" {
+		if feeds.IsTrackingParam(k) {
 			tracked = true
 		}
 	}
@@ -346,7 +347,7 @@ func dropTracking(q url.Values, raw string) string {
 		if n, err := url.QueryUnescape(name); err == nil {
 			name = n
 		}
-		if l := strings.ToLower(name); part == "" || strings.HasPrefix(l, "utm_") || l == "fbclid" || l == "gclid" {
+		if part == "" || feeds.IsTrackingParam(name) {
 			continue
 		}
 		kept = append(kept, part)
