@@ -151,6 +151,12 @@ func (d *Digester) route(ctx context.Context, f Feed, place Place, dg config.Dig
 		return false, err
 	}
 	if now.Before(due) {
+		// The stored slot came from the schedule in force then. One that
+		// fires sooner (a config reload) applies from its next slot; with
+		// the schedule unchanged this is never earlier than due.
+		if next := sched.Next(now); next.Before(due) {
+			return false, d.store.SetState(ctx, key, next.UTC().Format(time.RFC3339))
+		}
 		return false, nil
 	}
 	entries, err := d.store.DigestEntries(ctx, f.ID, place, cmp.Or(dg.Max, defaultDigestMax))
