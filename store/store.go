@@ -205,7 +205,12 @@ func ms(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
 	}
-	return t.UnixMilli()
+	if m := t.UnixMilli(); m != 0 {
+		return m
+	}
+	// 0 means "not set" (not deleted, not edited); the platforms date
+	// events, and one dated the epoch itself must still count as set.
+	return 1
 }
 
 // fromMS reads the stored form back, in UTC.
