@@ -251,8 +251,15 @@ func (d *DB) EditComment(ctx context.Context, platform bot.Platform, message bot
 		if !c.Deleted.IsZero() || ms(at) <= ms(c.Edited) || string(old) == string(enc) {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE comments SET body = $2, edited = $3 WHERE id = $1`, c.ID, string(enc), ms(at)); err != nil {
+		// Conditional: a moderator's removal takes no origin lock, and on
+		// PostgreSQL one committed since the read above must not get the
+		// text back.
+		res, err := tx.ExecContext(ctx, `UPDATE comments SET body = $2, edited = $3 WHERE id = $1 AND deleted = 0`, c.ID, string(enc), ms(at))
+		if err != nil {
 			return fmt.Errorf("update comment %d: %w", c.ID, err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
 		}
 		c.Body, c.Edited, changed = body, fromMS(ms(at)), true
 		places, err := mirroredTo(ctx, tx, c.ID)
