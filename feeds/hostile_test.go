@@ -281,6 +281,26 @@ func hostileCases() []hostileCase {
 			}),
 		},
 		{
+			// The JSON pre-check counted "id" keys, which items need not
+			// have: a million {} went whole to gofeed, some 600 MB of heap.
+			name: "a million empty JSON Feed items",
+			opts: private,
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/feed+json")
+				w.Write([]byte(`{"version":"https://jsonfeed.org/version/1.1","title":"Huger","items":[`))
+				w.Write(bytes.Repeat([]byte(`{},`), 1000000))
+				w.Write([]byte(`{}]}`))
+			},
+			check: wantParse(func(t *testing.T, f *Feed, err error) {
+				if err != nil {
+					t.Fatalf("Parse: %v", err)
+				}
+				if f.Dropped < 1000001-maxScanItems {
+					t.Errorf("dropped %d items, want at least the %d past the scan bound", f.Dropped, 1000001-maxScanItems)
+				}
+			}),
+		},
+		{
 			name: "HTML page instead of a feed",
 			opts: private,
 			handler: func(w http.ResponseWriter, r *http.Request) {
