@@ -272,10 +272,14 @@ func (d *Deliverer) deliver(ctx context.Context, row OutboxRow, leaseEnd time.Ti
 		err = fmt.Errorf("record delivery: %w", err)
 	} else if ctx.Err() != nil {
 		// Cut off by shutdown: the send may have reached the platform.
-		// Count the attempt (due again at once) rather than release the
-		// row as untried, so the next send is marked a repeat
-		// (PriorAttempt) and a connector whose keys lived in this
-		// process's memory looks for the earlier message first.
+		// The next send must be marked a repeat (PriorAttempt), so that a
+		// connector whose keys lived in this process's memory looks for
+		// the earlier message first; that mark is Attempts > 0. So a
+		// first attempt is counted (due again at once); a row counted
+		// already is just given back, so restarts alone never park it.
+		if row.Attempts > 0 {
+			return rowUnsettled
+		}
 		msg := fmt.Sprintf("attempt %d: cut off by shutdown, outcome unknown: %v", row.Attempts+1, err)
 		if err := d.store.RetryOutbox(recCtx, row.ID, msg, d.opt.Now()); err != nil {
 			log.Warn("record send cut off by shutdown", slog.Any("error", err))
