@@ -249,8 +249,10 @@ func TestGatewayResumeReplays(t *testing.T) {
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("got %v, want %v", got, want)
 	}
-	if srv.Resumes() != 1 || len(srv.Identifies()) != 1 {
-		t.Errorf("got %d resumes and %d identifies, want 1 and 1", srv.Resumes(), len(srv.Identifies()))
+	// One drop, so one resume; a loaded machine can miss a heartbeat and
+	// drop once more, which must resume again, never identify anew.
+	if srv.Resumes() < 1 || len(srv.Identifies()) != 1 {
+		t.Errorf("got %d resumes and %d identifies, want at least 1 and exactly 1", srv.Resumes(), len(srv.Identifies()))
 	}
 }
 
