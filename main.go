@@ -13,6 +13,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// Time zones in the config (defaults.timezone, quiet hours, web.timezone)
+	// must resolve on hosts and containers without a zoneinfo database.
+	_ "time/tzdata"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".

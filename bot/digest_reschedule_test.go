@@ -15,7 +15,7 @@ func TestDigestScheduleChangedToSoonerApplies(t *testing.T) {
 	e := newEnv(t, bot.PollerOptions{})
 	ds, ok := any(e.store).(bot.DigesterStore)
 	if !ok {
-		t.Skip("the store does not implement bot.DigestStore yet")
+		t.Fatal("the store does not implement bot.DigestStore")
 	}
 	e.srv.set("/f", rssDoc(t, items(1)...))
 	digestRoute := func(schedule string) bot.RouteSpec {

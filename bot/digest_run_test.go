@@ -16,7 +16,7 @@ func TestDigestCollectsThenPostsOnce(t *testing.T) {
 	e := newEnv(t, bot.PollerOptions{})
 	ds, ok := any(e.store).(bot.DigesterStore)
 	if !ok {
-		t.Skip("the store does not implement bot.DigestStore (DigestEntries, ComposeDigest) yet")
+		t.Fatal("the store does not implement bot.DigestStore (DigestEntries, ComposeDigest)")
 	}
 	e.srv.set("/f", rssDoc(t, items(1)...))
 	f := e.addFeed("/f", nil, route(chanA, nil), route(roomB, config.RouteOptions{Digest: &config.Digest{Schedule: "0 8 * * *"}}))
@@ -55,7 +55,7 @@ func TestDigestMaxLeavesTheRestForNextTime(t *testing.T) {
 	e := newEnv(t, bot.PollerOptions{})
 	ds, ok := any(e.store).(bot.DigesterStore)
 	if !ok {
-		t.Skip("the store does not implement bot.DigestStore yet")
+		t.Fatal("the store does not implement bot.DigestStore")
 	}
 	all := 5
 	e.srv.set("/f", rssDoc(t, items(5)...))
@@ -88,7 +88,7 @@ func TestDigesterRunStopsOnCancel(t *testing.T) {
 	e := newEnv(t, bot.PollerOptions{})
 	ds, ok := any(e.store).(bot.DigesterStore)
 	if !ok {
-		t.Skip("the store does not implement bot.DigestStore yet")
+		t.Fatal("the store does not implement bot.DigestStore")
 	}
 	d := bot.NewDigester(ds, e.clock.Now, nil, time.UTC, 5*time.Millisecond)
 	ctx, cancel := context.WithCancel(e.ctx)

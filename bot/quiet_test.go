@@ -9,7 +9,7 @@ import (
 
 func TestQuietHoursUntil(t *testing.T) {
 	if _, err := time.LoadLocation("Europe/Berlin"); err != nil {
-		t.Skipf("no tz data: %v", err)
+		t.Fatalf("no tz data: %v", err)
 	}
 	utc := func(mo time.Month, d, h, m int) time.Time { return time.Date(2026, mo, d, h, m, 0, 0, time.UTC) }
 	tests := []struct {
@@ -48,7 +48,7 @@ func TestQuietHoursUntil(t *testing.T) {
 func TestQuietHoursDefaultZone(t *testing.T) {
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
-		t.Skipf("no tz data: %v", err)
+		t.Fatalf("no tz data: %v", err)
 	}
 	q, err := parseQuietHours(&config.QuietHours{Start: "22:00", End: "07:00"}, berlin)
 	if err != nil {
