@@ -29,7 +29,31 @@ func Render(t richtext.Text) string {
 	t = richtext.Normalize(t)
 	var b strings.Builder
 	renderBlocks(&b, t.Blocks)
-	return Defuse(trimBlankEdges(b.String()))
+	return Defuse(trimBlankEdges(emptyBlankLines(b.String())))
+}
+
+// emptyBlankLines empties lines that hold only spaces or tabs outside code
+// blocks. Discord reads such a line as a blank one (a paragraph break), so
+// writing the spaces would only make a second render differ from the first
+// ("0\n \n0" reads back as "0\n\n0"); inside a fenced code block the
+// spaces are content and stay. Fences are the lines that start with ```:
+// the renderer breaks any ``` run inside code, so no content line does.
+func emptyBlankLines(s string) string {
+	if !strings.Contains(s, "\n") {
+		return s
+	}
+	lines := strings.Split(s, "\n")
+	inCode := false
+	for i, l := range lines {
+		if strings.HasPrefix(l, "```") {
+			inCode = !inCode
+			continue
+		}
+		if !inCode && l != "" && strings.Trim(l, " \t") == "" {
+			lines[i] = ""
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // RenderLimit renders a text within limit runes, truncating it (grapheme-
