@@ -27,6 +27,10 @@ func TestLinkedChannelAndRoom(t *testing.T) {
 	env.WaitFor("l01 on Matrix", func() bool { return env.MatrixCount(th, "l01") == 1 })
 	gone := cai.Say(th, "l02 from the linked room")
 	env.WaitFor("l02 on Discord", func() bool { return env.DiscordCount(th, "l02") == 1 })
+	// The mirror must be recorded before the restart: this test is about a
+	// redaction that arrives without its thread, not about a delete racing
+	// a send still in flight (seen once in CI under load; see the notes).
+	env.Idle()
 
 	env.Restart()
 	ctx, cancel := context.WithTimeout(context.Background(), e2etest.WaitLimit)
