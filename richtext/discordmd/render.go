@@ -33,27 +33,35 @@ func Render(t richtext.Text) string {
 }
 
 // emptyBlankLines empties lines that hold only spaces or tabs outside code
-// blocks. Discord reads such a line as a blank one (a paragraph break), so
-// writing the spaces would only make a second render differ from the first
-// ("0\n \n0" reads back as "0\n\n0"); inside a fenced code block the
-// spaces are content and stay. Fences are the lines that start with ```:
-// the renderer breaks any ``` run inside code, so no content line does.
+// blocks, and keeps one blank line where there are several. Discord reads a
+// space-only line as a blank one (a paragraph break) and several blank
+// lines as one, so writing them would only make a second render differ from
+// the first ("0\n \n0" and "0\n\n\n0" read back as "0\n\n0"); inside a
+// fenced code block they are content and stay. Fences are the lines that
+// start with ```: the renderer breaks any ``` run inside code, so no content
+// line does.
 func emptyBlankLines(s string) string {
 	if !strings.Contains(s, "\n") {
 		return s
 	}
 	lines := strings.Split(s, "\n")
-	inCode := false
-	for i, l := range lines {
+	out := lines[:0]
+	inCode, blank := false, false
+	for _, l := range lines {
 		if strings.HasPrefix(l, "```") {
 			inCode = !inCode
+		} else if !inCode && strings.Trim(l, " \t") == "" {
+			if blank {
+				continue
+			}
+			l, blank = "", true
+			out = append(out, l)
 			continue
 		}
-		if !inCode && l != "" && strings.Trim(l, " \t") == "" {
-			lines[i] = ""
-		}
+		blank = false
+		out = append(out, l)
 	}
-	return strings.Join(lines, "\n")
+	return strings.Join(out, "\n")
 }
 
 // RenderLimit renders a text within limit runes, truncating it (grapheme-
